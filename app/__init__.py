@@ -1,0 +1,1 @@
+"""recotrack: track policy recommendations and their implementation."""

@@ -1,0 +1,110 @@
+"""/api/v1/recommendations"""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.api.params import MAX_ID, IdPath, PageDep, paginate
+from app.db import SessionDep
+from app.errors import invalid
+from app.models import DocType, RecommendationKind, Status
+from app.schemas import Page, RecommendationCreate, RecommendationRead, RecommendationUpdate
+from app.services import querying, recommendations
+from app.services.querying import RecommendationFilter
+
+router = APIRouter(prefix="/recommendations", tags=["recommendations"])
+
+Values = Annotated[list[str] | None, Query(max_length=300)]
+
+
+def recommendation_filter(
+    status: Annotated[
+        list[Status] | None, Query(description="Current status; repeat for OR.")
+    ] = None,
+    actor: Annotated[
+        list[str] | None,
+        Query(max_length=300, description="Actor id, name or alias; includes its sub-actors."),
+    ] = None,
+    document: Annotated[
+        list[str] | None, Query(max_length=200, description="Document id or slug.")
+    ] = None,
+    publisher: Values = None,
+    doc_type: Annotated[list[DocType] | None, Query()] = None,
+    theme: Annotated[list[str] | None, Query(max_length=500)] = None,
+    kind: Annotated[list[RecommendationKind] | None, Query()] = None,
+    parent: Annotated[list[int] | None, Query(description="Parent recommendation id.")] = None,
+    top_level: Annotated[bool | None, Query(description="Only items without a parent.")] = None,
+    published_from: Annotated[date | None, Query()] = None,
+    published_to: Annotated[date | None, Query()] = None,
+    updated_since: Annotated[datetime | None, Query()] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Comma-separated: id, position, published_on, status, updated_at;"
+            " '-' descends.",
+        ),
+    ] = None,
+) -> RecommendationFilter:
+    """Parse the list filters shared by list, stats and export."""
+    if any(not 1 <= p <= MAX_ID for p in parent or []):
+        raise invalid("parent", f"ids run from 1 to {MAX_ID}")
+    if updated_since is not None and updated_since.tzinfo is None:
+        raise invalid("updated_since", "give a timezone, e.g. 2024-01-01T00:00:00Z")
+    return RecommendationFilter(
+        status=status or [],
+        actor=actor or [],
+        document=document or [],
+        publisher=publisher or [],
+        doc_type=doc_type or [],
+        theme=theme or [],
+        kind=kind or [],
+        parent=parent or [],
+        top_level=top_level,
+        published_from=published_from,
+        published_to=published_to,
+        updated_since=updated_since,
+        sort=querying.parse_sort(sort),
+    )
+
+
+FilterDep = Annotated[RecommendationFilter, Depends(recommendation_filter)]
+
+
+@router.get("", response_model=Page[RecommendationRead])
+def list_recommendations(
+    request: Request, response: Response, session: SessionDep, page: PageDep, f: FilterDep
+) -> dict:
+    items, total = recommendations.list_page(session, f, limit=page.limit, offset=page.offset)
+    return paginate(request, response, items, total, page)
+
+
+@router.post("", response_model=RecommendationRead, status_code=status.HTTP_201_CREATED)
+def create_recommendation(
+    data: RecommendationCreate, session: SessionDep, response: Response
+) -> object:
+    rec = recommendations.create(session, data)
+    session.commit()
+    response.headers["Location"] = f"/api/v1/recommendations/{rec.id}"
+    return recommendations.get(session, rec.id)
+
+
+@router.get("/{rec_id}", response_model=RecommendationRead)
+def get_recommendation(rec_id: IdPath, session: SessionDep) -> object:
+    return recommendations.get(session, rec_id)
+
+
+@router.patch("/{rec_id}", response_model=RecommendationRead)
+def update_recommendation(
+    rec_id: IdPath, data: RecommendationUpdate, session: SessionDep
+) -> object:
+    recommendations.update(session, recommendations.get(session, rec_id), data)
+    session.commit()
+    return recommendations.get(session, rec_id)
+
+
+@router.delete("/{rec_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_recommendation(rec_id: IdPath, session: SessionDep) -> None:
+    recommendations.delete(session, recommendations.get(session, rec_id))
+    session.commit()

@@ -1,0 +1,42 @@
+"""The FastAPI application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import sessionmaker
+
+from app import errors
+from app.api import actors, documents, health, recommendations
+from app.api.strict import forbid_unknown_query
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.migrate import head_revision
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the engine lives for the app's lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+        app.state.migration_head = head_revision()
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="recotrack",
+        version="0.1.0",
+        summary="Policy recommendations, their addressees, sources and implementation status.",
+        lifespan=lifespan,
+        dependencies=[Depends(forbid_unknown_query)],
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(health.router)
+    for module in (documents, actors, recommendations):
+        app.include_router(module.router, prefix="/api/v1")
+    return app

@@ -1,0 +1,209 @@
+"""Pydantic request and response models."""
+
+from datetime import date, datetime
+from typing import Annotated, Generic, Self, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from app.models import ActorKind, DatePrecision, DocType, RecommendationKind, Status
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def Text(max_length: int, min_length: int = 1) -> type[str]:  # noqa: N802  (a type factory)
+    """A stripped string without NUL bytes, between min_length and max_length characters."""
+    return Annotated[  # type: ignore[return-value]
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_no_nul),
+    ]
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=200)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+T = TypeVar("T")
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class DocumentCreate(Input):
+    title: Text(500)
+    slug: Slug | None = None
+    publisher: Text(200)
+    doc_type: DocType = DocType.other
+    published_on: date | None = None
+    date_precision: DatePrecision | None = None
+    url: Url | None = None
+    source_file: Text(500) | None = None
+    text: Text(5_000_000, min_length=0) = ""
+
+    @model_validator(mode="after")
+    def _precision_needs_date(self) -> Self:
+        if self.date_precision is not None and self.published_on is None:
+            raise ValueError("date_precision needs published_on")
+        if self.published_on is not None and self.date_precision is None:
+            self.date_precision = DatePrecision.day
+        return self
+
+
+class DocumentUpdate(Input):
+    title: Text(500) | None = None
+    slug: Slug | None = None
+    publisher: Text(200) | None = None
+    doc_type: DocType | None = None
+    published_on: date | None = None
+    date_precision: DatePrecision | None = None
+    url: Url | None = None
+    source_file: Text(500) | None = None
+    text: Text(5_000_000, min_length=0) | None = None
+
+
+class DocumentRead(Output):
+    id: int
+    slug: str
+    title: str
+    publisher: str
+    doc_type: DocType
+    published_on: date | None
+    date_precision: DatePrecision | None
+    url: str | None
+    source_file: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentRef(Output):
+    id: int
+    slug: str
+    title: str
+    publisher: str
+    published_on: date | None
+
+
+class ActorCreate(Input):
+    name: Text(300)
+    kind: ActorKind = ActorKind.other
+    parent_id: Id | None = None
+    aliases: list[Text(300)] = Field(default_factory=list, max_length=100)
+
+
+class ActorUpdate(Input):
+    name: Text(300) | None = None
+    kind: ActorKind | None = None
+    parent_id: Id | None = None
+    aliases: list[Text(300)] | None = Field(default=None, max_length=100)
+
+
+class ActorRead(Output):
+    id: int
+    name: str
+    kind: ActorKind
+    parent_id: int | None
+    aliases: list[str]
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _alias_strings(cls, value: list) -> list[str]:
+        return [getattr(a, "alias", a) for a in value]
+
+
+class ActorRef(Output):
+    id: int
+    name: str
+
+
+class _Addressees(Input):
+    actor_ids: list[Id] | None = Field(default=None, max_length=100)
+    actors: list[Text(300)] | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_way_to_name_actors(self) -> Self:
+        if self.actor_ids is not None and self.actors is not None:
+            raise ValueError("give actor_ids or actors, not both")
+        return self
+
+
+class RecommendationCreate(_Addressees):
+    document_id: Id
+    parent_id: Id | None = None
+    label: Text(50) | None = None
+    position: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    kind: RecommendationKind = RecommendationKind.list
+    text: Text(20_000)
+    addressee_raw: Text(1000) | None = None
+    theme: Text(500) | None = None
+    source_start: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    source_end: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+
+
+class RecommendationUpdate(_Addressees):
+    parent_id: Id | None = None
+    label: Text(50) | None = None
+    position: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    kind: RecommendationKind | None = None
+    text: Text(20_000) | None = None
+    addressee_raw: Text(1000) | None = None
+    theme: Text(500) | None = None
+    source_start: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    source_end: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+
+
+class RecommendationRead(Output):
+    id: int
+    document: DocumentRef
+    actors: list[ActorRef]
+    parent_id: int | None
+    label: str | None
+    position: int
+    kind: RecommendationKind
+    text: str
+    addressee_raw: str | None
+    theme: str | None
+    status: Status
+    status_as_of: date | None
+    source_start: int | None
+    source_end: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Health(BaseModel):
+    status: str
+    database: str | None = None
+    migration: str | None = None
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict] | None = None

@@ -1,0 +1,150 @@
+"""The one recommendation filter: parsed from a request, turned into SQL for list, stats, export."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, case, select
+from sqlalchemy.orm import Session
+
+from app.errors import invalid
+from app.models import (
+    Actor,
+    DocType,
+    Document,
+    Recommendation,
+    RecommendationKind,
+    Status,
+    recommendation_actors,
+)
+from app.services import actors as actors_service
+
+SORT_FIELDS = {
+    "id": Recommendation.id,
+    "position": Recommendation.position,
+    "published_on": Document.published_on,
+    # Statuses sort in lifecycle order (unassessed first), not alphabetically.
+    "status": case({s.value: i for i, s in enumerate(Status)}, value=Recommendation.status),
+    "updated_at": Recommendation.updated_at,
+}
+
+
+@dataclass
+class RecommendationFilter:
+    """Every recommendation filter; repeated values OR together, different fields AND."""
+
+    status: list[Status] = field(default_factory=list)
+    actor: list[str] = field(default_factory=list)
+    document: list[str] = field(default_factory=list)
+    publisher: list[str] = field(default_factory=list)
+    doc_type: list[DocType] = field(default_factory=list)
+    theme: list[str] = field(default_factory=list)
+    kind: list[RecommendationKind] = field(default_factory=list)
+    parent: list[int] = field(default_factory=list)
+    top_level: bool | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+    updated_since: datetime | None = None
+    # Reserved for full-text search and historical status; they get their SQL with their issues.
+    q: str | None = None
+    as_of: date | None = None
+    sort: list[str] = field(default_factory=lambda: ["id"])
+
+
+def parse_sort(raw: str | None) -> list[str]:
+    """Validate a comma-separated sort spec such as '-published_on,position'."""
+    if raw is None or not raw.strip():
+        return ["id"]
+    keys = [part.strip() for part in raw.split(",")]
+    for key in keys:
+        name = key.removeprefix("-")
+        if name == "relevance":
+            raise invalid(
+                "sort", "relevance needs a full-text query (q), which is not available yet"
+            )
+        if name not in SORT_FIELDS:
+            allowed = ", ".join(sorted(SORT_FIELDS))
+            raise invalid("sort", f"unknown sort field {name!r}; use one of: {allowed}")
+    if len({k.removeprefix("-") for k in keys}) != len(keys):
+        raise invalid("sort", "a field appears twice")
+    return keys
+
+
+def _document_ids(session: Session, refs: list[str]) -> list[int]:
+    ids = []
+    for ref in refs:
+        column = Document.id if ref.isdigit() else Document.slug
+        value = int(ref) if ref.isdigit() else ref
+        found = session.scalar(select(Document.id).where(column == value))
+        if found is None:
+            raise invalid("document", f"no document with id or slug {ref!r}")
+        ids.append(found)
+    return ids
+
+
+def _actor_tree(actor_ids: list[int]):
+    """A recursive CTE of the given actors and all their sub-actors."""
+    tree = select(Actor.id).where(Actor.id.in_(actor_ids)).cte("actor_tree", recursive=True)
+    # UNION (not UNION ALL) so that a parent cycle cannot recurse forever.
+    return tree.union(select(Actor.id).where(Actor.parent_id == tree.c.id))
+
+
+def conditions(session: Session, f: RecommendationFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a filter, over recommendations joined with documents."""
+    where: list[ColumnElement[bool]] = []
+    if f.status:
+        where.append(Recommendation.status.in_(f.status))
+    if f.actor:
+        ids = [actors_service.resolve(session, ref, field="actor").id for ref in f.actor]
+        tree = _actor_tree(ids)
+        linked = select(recommendation_actors.c.recommendation_id).where(
+            recommendation_actors.c.actor_id.in_(select(tree.c.id))
+        )
+        where.append(Recommendation.id.in_(linked))
+    if f.document:
+        where.append(Recommendation.document_id.in_(_document_ids(session, f.document)))
+    if f.publisher:
+        where.append(Document.publisher.in_(f.publisher))
+    if f.doc_type:
+        where.append(Document.doc_type.in_(f.doc_type))
+    if f.theme:
+        where.append(Recommendation.theme.in_(f.theme))
+    if f.kind:
+        where.append(Recommendation.kind.in_(f.kind))
+    if f.parent and f.top_level:
+        raise invalid("top_level", "cannot be combined with parent")
+    if f.parent:
+        where.append(Recommendation.parent_id.in_(f.parent))
+    if f.top_level is True:
+        where.append(Recommendation.parent_id.is_(None))
+    elif f.top_level is False:
+        where.append(Recommendation.parent_id.is_not(None))
+    if f.published_from and f.published_to and f.published_from > f.published_to:
+        raise invalid("published_from", "is after published_to")
+    if f.published_from:
+        where.append(Document.published_on >= f.published_from)
+    if f.published_to:
+        where.append(Document.published_on <= f.published_to)
+    if f.updated_since:
+        where.append(Recommendation.updated_at >= f.updated_since)
+    return where
+
+
+def filtered(session: Session, f: RecommendationFilter, *columns) -> Select:
+    """SELECT the given columns (default: Recommendation) of every row that matches."""
+    stmt = select(*(columns or (Recommendation,))).join(
+        Document, Document.id == Recommendation.document_id
+    )
+    return stmt.where(*conditions(session, f))
+
+
+def order_by(f: RecommendationFilter) -> list:
+    """ORDER BY clauses for the filter's sort, with id as the final tie-breaker."""
+    clauses = []
+    for key in f.sort:
+        column = SORT_FIELDS[key.removeprefix("-")]
+        clauses.append(
+            column.desc().nulls_last() if key.startswith("-") else column.asc().nulls_last()
+        )
+    if not any(k.removeprefix("-") == "id" for k in f.sort):
+        clauses.append(Recommendation.id.asc())
+    return clauses

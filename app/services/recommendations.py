@@ -1,0 +1,156 @@
+"""Recommendations: read with their document and actors, create, update, delete."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
+
+from app.db import utcnow
+from app.errors import NotFound, invalid
+from app.models import Actor, Document, Recommendation
+from app.schemas import RecommendationCreate, RecommendationUpdate
+from app.services import actors as actors_service
+from app.services import querying
+from app.services.querying import RecommendationFilter
+
+_DOCUMENT_REF = (
+    Document.id,
+    Document.slug,
+    Document.title,
+    Document.publisher,
+    Document.published_on,
+)
+
+
+def _with_refs(stmt):
+    """Load what RecommendationRead shows: the document reference and the actors."""
+    return stmt.options(
+        contains_eager(Recommendation.document).load_only(*_DOCUMENT_REF, raiseload=True),
+        selectinload(Recommendation.actors).load_only(Actor.id, Actor.name, raiseload=True),
+    )
+
+
+def get(session: Session, rec_id: int) -> Recommendation:
+    stmt = select(Recommendation).join(Recommendation.document).where(Recommendation.id == rec_id)
+    rec = session.scalar(_with_refs(stmt))
+    if rec is None:
+        raise NotFound(f"No recommendation with id {rec_id}.")
+    return rec
+
+
+def list_page(
+    session: Session, f: RecommendationFilter, *, limit: int, offset: int
+) -> tuple[list[Recommendation], int]:
+    stmt = querying.filtered(session, f)
+    total = session.scalar(querying.filtered(session, f, func.count(Recommendation.id))) or 0
+    page = stmt.order_by(*querying.order_by(f)).limit(limit).offset(offset)
+    return list(session.scalars(_with_refs(page)).unique()), total
+
+
+def _actors(
+    session: Session, data: RecommendationCreate | RecommendationUpdate
+) -> list[Actor] | None:
+    if data.actor_ids is not None:
+        found = {
+            a.id: a for a in session.scalars(select(Actor).where(Actor.id.in_(data.actor_ids)))
+        }
+        missing = [i for i in data.actor_ids if i not in found]
+        if missing:
+            raise invalid("actor_ids", f"no actor with id {missing[0]}", location="body")
+        return list({i: found[i] for i in data.actor_ids}.values())
+    if data.actors is not None:
+        resolved = [actors_service.resolve(session, n, field="actors") for n in data.actors]
+        return list({a.id: a for a in resolved}.values())
+    return None
+
+
+def _check_parent(
+    session: Session, rec_id: int | None, document_id: int, parent_id: int | None
+) -> None:
+    if parent_id is None:
+        return
+    parent = session.execute(
+        select(Recommendation.document_id, Recommendation.parent_id).where(
+            Recommendation.id == parent_id
+        )
+    ).first()
+    if parent is None:
+        raise invalid("parent_id", f"no recommendation with id {parent_id}", location="body")
+    if parent.document_id != document_id:
+        raise invalid("parent_id", "the parent belongs to another document", location="body")
+    seen, current = set(), parent_id
+    while current is not None and current not in seen:
+        if current == rec_id:
+            raise invalid("parent_id", "a recommendation cannot sit under itself", location="body")
+        seen.add(current)
+        current = session.scalar(
+            select(Recommendation.parent_id).where(Recommendation.id == current)
+        )
+
+
+def _check_span(session: Session, document_id: int, start: int | None, end: int | None) -> None:
+    if start is None and end is None:
+        return
+    if start is None or end is None:
+        raise invalid(
+            "source_end" if end is None else "source_start",
+            "give both source_start and source_end",
+            location="body",
+        )
+    length = (
+        session.scalar(select(func.length(Document.text)).where(Document.id == document_id)) or 0
+    )
+    if not start <= end <= length:
+        raise invalid(
+            "source_end",
+            f"need source_start <= source_end <= {length} (the document text's length)",
+            location="body",
+        )
+
+
+def create(session: Session, data: RecommendationCreate) -> Recommendation:
+    if session.get(Document, data.document_id, options=[load_only(Document.id)]) is None:
+        raise invalid("document_id", f"no document with id {data.document_id}", location="body")
+    _check_parent(session, None, data.document_id, data.parent_id)
+    _check_span(session, data.document_id, data.source_start, data.source_end)
+    fields = data.model_dump(exclude={"actor_ids", "actors"})
+    if fields["position"] is None:
+        last = session.scalar(
+            select(func.max(Recommendation.position)).where(
+                Recommendation.document_id == data.document_id
+            )
+        )
+        fields["position"] = 0 if last is None else last + 1
+    rec = Recommendation(**fields, actors=_actors(session, data) or [])
+    session.add(rec)
+    session.flush()
+    return rec
+
+
+def update(session: Session, rec: Recommendation, data: RecommendationUpdate) -> Recommendation:
+    fields = data.model_dump(exclude_unset=True, exclude={"actor_ids", "actors"})
+    for name in ("text", "position", "kind"):
+        if name in fields and fields[name] is None:
+            raise invalid(name, "cannot be null", location="body")
+    if "parent_id" in fields:
+        _check_parent(session, rec.id, rec.document_id, fields["parent_id"])
+    if "source_start" in fields or "source_end" in fields:
+        _check_span(
+            session,
+            rec.document_id,
+            fields.get("source_start", rec.source_start),
+            fields.get("source_end", rec.source_end),
+        )
+    for name, value in fields.items():
+        setattr(rec, name, value)
+    actors = _actors(session, data)
+    if actors is not None:
+        rec.actors = actors
+    # Touch the row even when only links changed, so the version always moves.
+    rec.updated_at = utcnow()
+    session.flush()
+    return rec
+
+
+def delete(session: Session, rec: Recommendation) -> None:
+    """Delete a recommendation with its sub-items, links and history."""
+    session.delete(rec)
+    session.flush()

@@ -1,0 +1,95 @@
+"""Test setup: every API test runs against a migrated SQLite and a migrated PostgreSQL database."""
+
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import Settings
+from app.db import Base
+from app.main import create_app
+from tests import pgserver
+
+REQUIRE_POSTGRES = os.environ.get("RECOTRACK_REQUIRE_POSTGRES") == "1"
+_skip_reason: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server URL: RECOTRACK_TEST_POSTGRES_URL, or a throwaway server we start."""
+    given = os.environ.get("RECOTRACK_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    server = pgserver.start_server()
+    if server is None:
+        reason = "PostgreSQL binaries not found: PostgreSQL half of the suite SKIPPED"
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason + " (RECOTRACK_REQUIRE_POSTGRES=1)")
+        _skip_reason.append(reason)
+        pytest.skip(reason)
+    yield server.url
+    server.stop()
+
+
+def _fresh_database(admin_url: str, name: str) -> str:
+    url = make_url(admin_url)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    else:
+        url = _fresh_database(request.getfixturevalue("postgres_url"), "recotrack_test")
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _app_client(database_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def _truncate(session: Session) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    if session.bind.dialect.name == "postgresql":
+        session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            session.execute(text(f"DELETE FROM {table}"))
+    session.commit()
+
+
+@pytest.fixture
+def client(_app_client: TestClient) -> Iterator[TestClient]:
+    """The real app over HTTP; every table is emptied after the test."""
+    yield _app_client
+    with _app_client.app.state.sessionmaker() as session:
+        _truncate(session)
+
+
+@pytest.fixture
+def db(client: TestClient) -> Iterator[Session]:
+    """A session on the test database, for checking what the API wrote."""
+    with client.app.state.sessionmaker() as session:
+        yield session
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for reason in _skip_reason:
+        terminalreporter.write_sep("!", reason, yellow=True)
