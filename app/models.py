@@ -62,6 +62,16 @@ class Status(enum.StrEnum):
     superseded = "superseded"
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in both databases
+
+
+def parse_id(ref: str | int) -> int | None:
+    """The id a path or filter value names, or None when it is not a valid id."""
+    if isinstance(ref, int):
+        return ref if 1 <= ref <= MAX_ID else None
+    return int(ref) if ref.isascii() and ref.isdigit() and 1 <= int(ref) <= MAX_ID else None
+
+
 CLOSING_STATUSES = frozenset({Status.implemented, Status.not_implemented, Status.superseded})
 
 

@@ -1,12 +1,12 @@
 """Test setup: every API test runs against a migrated SQLite and a migrated PostgreSQL database."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -84,10 +84,14 @@ def client(_app_client: TestClient) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def db(client: TestClient) -> Iterator[Session]:
-    """A session on the test database, for checking what the API wrote."""
-    with client.app.state.sessionmaker() as session:
-        yield session
+def count(client: TestClient) -> Callable[[type], int]:
+    """count(Model): how many rows the table has now, read in a fresh transaction."""
+
+    def _count(model: type) -> int:
+        with client.app.state.sessionmaker() as session:
+            return session.scalar(select(func.count()).select_from(model)) or 0
+
+    return _count
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
 
+from app.models import MAX_ID
+
 MAX_LIMIT = 500
-MAX_ID = 2**31 - 1
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 

@@ -7,7 +7,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, NotFound, invalid
-from app.models import Actor, ActorAlias, recommendation_actors
+from app.models import Actor, ActorAlias, parse_id, recommendation_actors
 from app.schemas import ActorCreate, ActorUpdate
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
@@ -39,11 +39,12 @@ def find(session: Session, name: str) -> Actor | None:
     )
 
 
-def resolve(session: Session, ref: str, *, field: str) -> Actor:
+def resolve(session: Session, ref: str, *, field: str, location: str = "query") -> Actor:
     """An actor by id, name or alias, or a 422 naming the field."""
-    actor = session.get(Actor, int(ref)) if ref.isdigit() and len(ref) < 10 else find(session, ref)
+    actor_id = parse_id(ref)
+    actor = session.get(Actor, actor_id) if actor_id is not None else find(session, ref)
     if actor is None:
-        raise invalid(field, f"no actor with id, name or alias {ref!r}")
+        raise invalid(field, f"no actor with id, name or alias {ref!r}", location=location)
     return actor
 
 

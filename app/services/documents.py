@@ -7,10 +7,8 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, defer
 
 from app.errors import Conflict, NotFound, invalid
-from app.models import Document, Recommendation
+from app.models import Document, Recommendation, parse_id
 from app.schemas import DocumentCreate, DocumentUpdate
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in both databases
 
 SORT_FIELDS = {"id": Document.id, "published_on": Document.published_on, "title": Document.title}
 
@@ -39,10 +37,11 @@ def _free_slug(session: Session, base: str) -> str:
 
 def get(session: Session, ref: int | str, *, with_text: bool = False) -> Document:
     """A document by id or slug, or 404."""
-    if isinstance(ref, int) or ref.isdigit():
-        stmt = select(Document).where(Document.id == min(int(ref), MAX_ID + 1))
+    doc_id = parse_id(ref)
+    if doc_id is not None:
+        stmt = select(Document).where(Document.id == doc_id)
     else:
-        stmt = select(Document).where(Document.slug == ref)
+        stmt = select(Document).where(Document.slug == str(ref))
     if not with_text:
         stmt = stmt.options(defer(Document.text, raiseload=True))
     document = session.scalar(stmt)

@@ -14,6 +14,7 @@ from app.models import (
     Recommendation,
     RecommendationKind,
     Status,
+    parse_id,
     recommendation_actors,
 )
 from app.services import actors as actors_service
@@ -72,8 +73,8 @@ def parse_sort(raw: str | None) -> list[str]:
 def _document_ids(session: Session, refs: list[str]) -> list[int]:
     ids = []
     for ref in refs:
-        column = Document.id if ref.isdigit() else Document.slug
-        value = int(ref) if ref.isdigit() else ref
+        doc_id = parse_id(ref)
+        column, value = (Document.id, doc_id) if doc_id is not None else (Document.slug, ref)
         found = session.scalar(select(Document.id).where(column == value))
         if found is None:
             raise invalid("document", f"no document with id or slug {ref!r}")

@@ -57,7 +57,9 @@ def _actors(
             raise invalid("actor_ids", f"no actor with id {missing[0]}", location="body")
         return list({i: found[i] for i in data.actor_ids}.values())
     if data.actors is not None:
-        resolved = [actors_service.resolve(session, n, field="actors") for n in data.actors]
+        resolved = [
+            actors_service.resolve(session, n, field="actors", location="body") for n in data.actors
+        ]
         return list({a.id: a for a in resolved}.values())
     return None
 
