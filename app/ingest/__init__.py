@@ -1,0 +1,1 @@
+"""Seed import, pure half: manifest, actor registry and recommendation parser (no database)."""
