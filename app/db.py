@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Execution option that makes a SQLite transaction begin with BEGIN IMMEDIATE.
+WRITE_OPTION = "recotrack_write"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -66,9 +70,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads and then writes fails at once ("database is
+        # locked") if another writer committed in between; writers take the lock up front.
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer: BEGIN IMMEDIATE on SQLite, plain elsewhere."""
+    if not session.in_transaction():
+        session.connection(execution_options={WRITE_OPTION: True})
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -8,6 +8,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,16 @@ def install(app: FastAPI) -> None:
     async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity error: %s", exc.orig)
         return problem(409, "Conflict", "The change conflicts with existing data.")
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, exc: StaleDataError) -> JSONResponse:
+        # A versioned UPDATE matched no row: another request changed the item first.
+        log.info("stale update: %s", exc)
+        return problem(
+            412,
+            "Precondition failed",
+            "The item was changed by another request meanwhile; fetch it again and retry.",
+        )
 
     @app.exception_handler(OperationalError)
     async def _operational(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy.orm import sessionmaker
 
-from app import errors
-from app.api import actors, documents, health, recommendations
+from app import auth, errors
+from app.api import actors, documents, health, keys, recommendations, status
 from app.api.strict import forbid_unknown_query
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.include_router(health.router)
-    for module in (documents, actors, recommendations):
-        app.include_router(module.router, prefix="/api/v1")
+    # Every /api/v1 route checks the caller's key: a bad key is a 401 even where none is needed.
+    for module in (documents, actors, recommendations, status, keys):
+        app.include_router(
+            module.router, prefix="/api/v1", dependencies=[Depends(auth.authenticate)]
+        )
     return app

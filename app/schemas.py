@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.models import ActorKind, DatePrecision, DocType, RecommendationKind, Status
+from app.models import ActorKind, DatePrecision, DocType, RecommendationKind, Role, Status
 
 
 def _no_nul(value: str) -> str:
@@ -193,6 +193,58 @@ class RecommendationRead(Output):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class StatusChangeCreate(Input):
+    status: Status
+    as_of: date | None = Field(
+        default=None, description="When the status became true (default: today, UTC)."
+    )
+    note: Text(10_000) | None = None
+    evidence_url: Url | None = None
+
+
+class StatusChangeRead(Output):
+    id: int
+    recommendation_id: int
+    previous_status: Status
+    status: Status
+    as_of: date
+    note: str | None
+    evidence_url: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class RecommendationStatus(Output):
+    """A recommendation's current status after a change was recorded."""
+
+    id: int
+    status: Status
+    status_as_of: date | None
+    version: int
+
+
+class StatusRecorded(StatusChangeRead):
+    recommendation: RecommendationStatus
+
+
+class ApiKeyCreate(Input):
+    name: Text(200)
+    role: Role
+
+
+class ApiKeyRead(Output):
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The secret; shown only this once.")
 
 
 class Health(BaseModel):

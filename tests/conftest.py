@@ -1,10 +1,13 @@
 """Test setup: every API test runs against a migrated SQLite and a migrated PostgreSQL database."""
 
+import itertools
 import os
+import secrets
 from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
@@ -14,10 +17,13 @@ from app import migrate
 from app.config import Settings
 from app.db import Base
 from app.main import create_app
+from app.models import Role
+from app.services import keys
 from tests import pgserver
 
 REQUIRE_POSTGRES = os.environ.get("RECOTRACK_REQUIRE_POSTGRES") == "1"
 _skip_reason: list[str] = []
+_key_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -75,12 +81,50 @@ def _truncate(session: Session) -> None:
     session.commit()
 
 
+def _new_key(app: FastAPI, role: str) -> str:
+    """A key's secret: `role` is reader/analyst/admin, or `revoked` (an admin key, revoked)."""
+    with app.state.sessionmaker() as session:
+        real_role = Role.admin if role == "revoked" else Role(role)
+        key, secret = keys.create(session, f"{role}-{next(_key_numbers)}", real_role)
+        if role == "revoked":
+            keys.revoke(session, key.name)
+        session.commit()
+    return secret
+
+
 @pytest.fixture
 def client(_app_client: TestClient) -> Iterator[TestClient]:
-    """The real app over HTTP; every table is emptied after the test."""
+    """The real app over HTTP, sending an admin key; every table is emptied after the test."""
+    _app_client.headers["Authorization"] = f"Bearer {_new_key(_app_client.app, 'admin')}"
     yield _app_client
+    del _app_client.headers["Authorization"]
     with _app_client.app.state.sessionmaker() as session:
         _truncate(session)
+
+
+@pytest.fixture
+def api_key(client: TestClient) -> Callable[[str], str]:
+    """api_key(role): the secret of a new key (reader, analyst, admin, or revoked)."""
+    return lambda role: _new_key(client.app, role)
+
+
+@pytest.fixture
+def as_role(client: TestClient) -> Callable[[str | None], TestClient]:
+    """as_role(role): a client of the same app sending a new key with that role.
+
+    None sends no key; "unknown" sends a well-formed key that was never issued.
+    """
+
+    def _as(role: str | None) -> TestClient:
+        if role is None:
+            headers = {}
+        elif role == "unknown":
+            headers = {"Authorization": "Bearer rt_" + secrets.token_urlsafe(32)}
+        else:
+            headers = {"Authorization": f"Bearer {_new_key(client.app, role)}"}
+        return TestClient(client.app, raise_server_exceptions=False, headers=headers)
+
+    return _as
 
 
 @pytest.fixture

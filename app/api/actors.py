@@ -2,11 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from app.api import etags
+from app.api.etags import IfMatch
 from app.api.params import MAX_ID, IdPath, PageDep, paginate
+from app.auth import require_admin
 from app.db import SessionDep
-from app.models import ActorKind
+from app.models import Actor, ActorKind
 from app.schemas import ActorCreate, ActorRead, ActorUpdate, Page
 from app.services import actors
 
@@ -28,33 +31,59 @@ def list_actors(
     return paginate(request, response, items, total, page)
 
 
-@router.post("", response_model=ActorRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ActorRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(require_admin)],
+)
 def create_actor(data: ActorCreate, session: SessionDep, response: Response) -> object:
     actor = actors.create(session, data)
     session.commit()
     response.headers["Location"] = f"/api/v1/actors/{actor.id}"
-    return actors.get(session, actor.id)
+    actor = actors.get(session, actor.id)
+    response.headers["ETag"] = etags.actor_etag(actor)
+    return actor
 
 
 @router.get("/{actor_id}", response_model=ActorRead)
-def get_actor(actor_id: IdPath, session: SessionDep) -> object:
-    return actors.get(session, actor_id)
+def get_actor(actor_id: IdPath, session: SessionDep, response: Response) -> object:
+    actor = actors.get(session, actor_id)
+    response.headers["ETag"] = etags.actor_etag(actor)
+    return actor
 
 
-@router.patch("/{actor_id}", response_model=ActorRead)
-def update_actor(actor_id: IdPath, data: ActorUpdate, session: SessionDep) -> object:
-    actors.update(session, actors.get(session, actor_id), data)
+@router.patch("/{actor_id}", response_model=ActorRead, dependencies=[Depends(require_admin)])
+def update_actor(
+    actor_id: IdPath,
+    data: ActorUpdate,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> object:
+    etags.lock(session, Actor.id, actor_id)
+    actor = actors.get(session, actor_id)
+    etags.check(if_match, etags.actor_etag(actor))
+    actors.update(session, actor, data)
     session.commit()
-    return actors.get(session, actor_id)
+    actor = actors.get(session, actor_id)
+    response.headers["ETag"] = etags.actor_etag(actor)
+    return actor
 
 
-@router.delete("/{actor_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{actor_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(require_admin)]
+)
 def delete_actor(
     actor_id: IdPath,
     session: SessionDep,
     cascade: Annotated[
         bool, Query(description="Unlink its recommendations and sub-actors.")
     ] = False,
+    if_match: IfMatch = None,
 ) -> None:
-    actors.delete(session, actors.get(session, actor_id), cascade=cascade)
+    etags.lock(session, Actor.id, actor_id)
+    actor = actors.get(session, actor_id)
+    etags.check(if_match, etags.actor_etag(actor))
+    actors.delete(session, actor, cascade=cascade)
     session.commit()

@@ -5,10 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from app.api import etags
+from app.api.etags import IfMatch
 from app.api.params import MAX_ID, IdPath, PageDep, paginate
+from app.auth import require_admin, require_analyst
 from app.db import SessionDep
 from app.errors import invalid
-from app.models import DocType, RecommendationKind, Status
+from app.models import DocType, Recommendation, RecommendationKind, Status
 from app.schemas import Page, RecommendationCreate, RecommendationRead, RecommendationUpdate
 from app.services import querying, recommendations
 from app.services.querying import RecommendationFilter
@@ -20,7 +23,8 @@ Values = Annotated[list[str] | None, Query(max_length=300)]
 
 def recommendation_filter(
     status: Annotated[
-        list[Status] | None, Query(description="Current status; repeat for OR.")
+        list[Status] | None,
+        Query(description="Current status (or the one on as_of); repeat for OR."),
     ] = None,
     actor: Annotated[
         list[str] | None,
@@ -38,6 +42,13 @@ def recommendation_filter(
     published_from: Annotated[date | None, Query()] = None,
     published_to: Annotated[date | None, Query()] = None,
     updated_since: Annotated[datetime | None, Query()] = None,
+    as_of: Annotated[
+        date | None,
+        Query(
+            description="Show (and filter on) each status as it stood on this date, from the"
+            " history; documents published after it are left out."
+        ),
+    ] = None,
     sort: Annotated[
         str | None,
         Query(
@@ -65,6 +76,7 @@ def recommendation_filter(
         published_from=published_from,
         published_to=published_to,
         updated_since=updated_since,
+        as_of=as_of,
         sort=querying.parse_sort(sort),
     )
 
@@ -80,31 +92,58 @@ def list_recommendations(
     return paginate(request, response, items, total, page)
 
 
-@router.post("", response_model=RecommendationRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=RecommendationRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(require_analyst)],
+)
 def create_recommendation(
     data: RecommendationCreate, session: SessionDep, response: Response
 ) -> object:
     rec = recommendations.create(session, data)
     session.commit()
     response.headers["Location"] = f"/api/v1/recommendations/{rec.id}"
-    return recommendations.get(session, rec.id)
+    rec = recommendations.get(session, rec.id)
+    response.headers["ETag"] = etags.version_etag(rec.version)
+    return rec
 
 
 @router.get("/{rec_id}", response_model=RecommendationRead)
-def get_recommendation(rec_id: IdPath, session: SessionDep) -> object:
-    return recommendations.get(session, rec_id)
+def get_recommendation(rec_id: IdPath, session: SessionDep, response: Response) -> object:
+    rec = recommendations.get(session, rec_id)
+    response.headers["ETag"] = etags.version_etag(rec.version)
+    return rec
 
 
-@router.patch("/{rec_id}", response_model=RecommendationRead)
+def _locked(session: SessionDep, rec_id: int, if_match: str | None) -> Recommendation:
+    """The recommendation, its row locked for this write, once If-Match has been checked."""
+    etags.lock(session, Recommendation.id, rec_id)
+    rec = recommendations.get(session, rec_id)
+    etags.check(if_match, etags.version_etag(rec.version), current_version=rec.version)
+    return rec
+
+
+@router.patch(
+    "/{rec_id}", response_model=RecommendationRead, dependencies=[Depends(require_analyst)]
+)
 def update_recommendation(
-    rec_id: IdPath, data: RecommendationUpdate, session: SessionDep
+    rec_id: IdPath,
+    data: RecommendationUpdate,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> object:
-    recommendations.update(session, recommendations.get(session, rec_id), data)
+    recommendations.update(session, _locked(session, rec_id, if_match), data)
     session.commit()
-    return recommendations.get(session, rec_id)
+    rec = recommendations.get(session, rec_id)
+    response.headers["ETag"] = etags.version_etag(rec.version)
+    return rec
 
 
-@router.delete("/{rec_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_recommendation(rec_id: IdPath, session: SessionDep) -> None:
-    recommendations.delete(session, recommendations.get(session, rec_id))
+@router.delete(
+    "/{rec_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(require_admin)]
+)
+def delete_recommendation(rec_id: IdPath, session: SessionDep, if_match: IfMatch = None) -> None:
+    recommendations.delete(session, _locked(session, rec_id, if_match))
     session.commit()

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, case, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import invalid
@@ -14,19 +14,53 @@ from app.models import (
     Recommendation,
     RecommendationKind,
     Status,
+    StatusChange,
     parse_id,
     recommendation_actors,
 )
 from app.services import actors as actors_service
 
+
+def _lifecycle_order(status: ColumnElement) -> ColumnElement:
+    # Statuses sort in lifecycle order (unassessed first), not alphabetically.
+    return case({s.value: i for i, s in enumerate(Status)}, value=status)
+
+
 SORT_FIELDS = {
     "id": Recommendation.id,
     "position": Recommendation.position,
     "published_on": Document.published_on,
-    # Statuses sort in lifecycle order (unassessed first), not alphabetically.
-    "status": case({s.value: i for i, s in enumerate(Status)}, value=Recommendation.status),
+    "status": _lifecycle_order(Recommendation.status),
     "updated_at": Recommendation.updated_at,
 }
+
+
+def _change_at(as_of: date, column: ColumnElement) -> ColumnElement:
+    """`column` of the recommendation's latest change by (as_of, recorded_at) up to that date."""
+    return (
+        select(column)
+        .where(StatusChange.recommendation_id == Recommendation.id, StatusChange.as_of <= as_of)
+        .order_by(
+            StatusChange.as_of.desc(), StatusChange.recorded_at.desc(), StatusChange.id.desc()
+        )
+        .limit(1)
+        .correlate(Recommendation)
+        .scalar_subquery()
+    )
+
+
+def status_column(f: "RecommendationFilter") -> ColumnElement:
+    """The status the filter is about: the current one, or the one in force on f.as_of."""
+    if f.as_of is None:
+        return Recommendation.status
+    return func.coalesce(_change_at(f.as_of, StatusChange.status), Status.unassessed.value)
+
+
+def status_as_of_column(f: "RecommendationFilter") -> ColumnElement:
+    """The date of the status that status_column() gives (null while unassessed)."""
+    if f.as_of is None:
+        return Recommendation.status_as_of
+    return _change_at(f.as_of, StatusChange.as_of)
 
 
 @dataclass
@@ -45,8 +79,9 @@ class RecommendationFilter:
     published_from: date | None = None
     published_to: date | None = None
     updated_since: datetime | None = None
-    # Reserved for full-text search and historical status; they get their SQL with their issues.
+    # Reserved for full-text search; it gets its SQL with its issue.
     q: str | None = None
+    # Status as it stood on this date (status_column); later documents are left out.
     as_of: date | None = None
     sort: list[str] = field(default_factory=lambda: ["id"])
 
@@ -93,7 +128,10 @@ def conditions(session: Session, f: RecommendationFilter) -> list[ColumnElement[
     """The WHERE clauses of a filter, over recommendations joined with documents."""
     where: list[ColumnElement[bool]] = []
     if f.status:
-        where.append(Recommendation.status.in_(f.status))
+        where.append(status_column(f).in_(f.status))
+    if f.as_of:
+        # An undated document is kept: it is not known to be published after as_of.
+        where.append(or_(Document.published_on.is_(None), Document.published_on <= f.as_of))
     if f.actor:
         ids = [actors_service.resolve(session, ref, field="actor").id for ref in f.actor]
         tree = _actor_tree(ids)
@@ -143,6 +181,8 @@ def order_by(f: RecommendationFilter) -> list:
     clauses = []
     for key in f.sort:
         column = SORT_FIELDS[key.removeprefix("-")]
+        if key.removeprefix("-") == "status" and f.as_of is not None:
+            column = _lifecycle_order(status_column(f))
         clauses.append(
             column.desc().nulls_last() if key.startswith("-") else column.asc().nulls_last()
         )

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 from app.db import utcnow
 from app.errors import NotFound, invalid
 from app.models import Actor, Document, Recommendation
-from app.schemas import RecommendationCreate, RecommendationUpdate
+from app.schemas import RecommendationCreate, RecommendationRead, RecommendationUpdate
 from app.services import actors as actors_service
 from app.services import querying
 from app.services.querying import RecommendationFilter
@@ -38,11 +38,22 @@ def get(session: Session, rec_id: int) -> Recommendation:
 
 def list_page(
     session: Session, f: RecommendationFilter, *, limit: int, offset: int
-) -> tuple[list[Recommendation], int]:
+) -> tuple[list[Recommendation | RecommendationRead], int]:
     stmt = querying.filtered(session, f)
     total = session.scalar(querying.filtered(session, f, func.count(Recommendation.id))) or 0
     page = stmt.order_by(*querying.order_by(f)).limit(limit).offset(offset)
-    return list(session.scalars(_with_refs(page)).unique()), total
+    if f.as_of is None:
+        return list(session.scalars(_with_refs(page)).unique()), total
+    # Show the status in force on as_of; copies, so the ORM rows are never modified.
+    page = page.add_columns(querying.status_column(f), querying.status_as_of_column(f))
+    rows = session.execute(_with_refs(page)).unique().all()
+    items = [
+        RecommendationRead.model_validate(rec).model_copy(
+            update={"status": status, "status_as_of": status_as_of}
+        )
+        for rec, status, status_as_of in rows
+    ]
+    return items, total
 
 
 def _actors(
