@@ -32,6 +32,7 @@ seed: migrate
 
 run: migrate
 	@echo "Serving recotrack on http://$(HOST):$(PORT) (API docs at /docs)"
+	@echo "Writes need a key; create the first admin key with: $(BIN)/recotrack keys create --name admin --role admin"
 	$(BIN)/recotrack serve --host $(HOST) --port $(PORT)
 
 test: install-dev

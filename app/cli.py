@@ -1,15 +1,46 @@
 """The `recotrack` command line."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app import migrate
 from app.config import get_settings
+from app.db import begin_write, make_engine
+from app.errors import AppError
+from app.models import Role
+from app.services import keys
 
 app = typer.Typer(help="recotrack: track policy recommendations.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="API keys (Authorization: Bearer <key>).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@contextmanager
+def _session(*, write: bool = False) -> Iterator[Session]:
+    """A session on the configured database; an AppError becomes a message and exit status 1."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            if write:
+                begin_write(session)
+            yield session
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    except OperationalError as exc:
+        typer.echo(
+            f"error: {exc.orig} (is the database migrated? `recotrack db upgrade`)", err=True
+        )
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -29,6 +60,45 @@ def db_upgrade() -> None:
     """Migrate the database to the latest schema."""
     migrate.upgrade(get_settings().database_url)
     typer.echo(f"database at {migrate.head_revision()}")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Unique name; status changes record it.")],
+    role: Annotated[Role, typer.Option(help="reader, analyst or admin.")],
+) -> None:
+    """Create a key and print it alone on the last line; it cannot be shown again."""
+    with _session(write=True) as session:
+        key, secret = keys.create(session, name, role)
+        session.commit()
+    typer.echo(f"Created {key.role} key {key.name!r}. Store it now: it is not shown again.")
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List every key (never the secrets)."""
+    with _session() as session:
+        rows = keys.list_all(session)
+    typer.echo(f"{'NAME':<24} {'ROLE':<8} {'CREATED':<17} {'LAST USED':<17} REVOKED")
+    for key in rows:
+        typer.echo(
+            f"{key.name:<24} {key.role:<8} {_when(key.created_at):<17} "
+            f"{_when(key.last_used_at):<17} {_when(key.revoked_at)}"
+        )
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    with _session(write=True) as session:
+        key = keys.revoke(session, name)
+        session.commit()
+    typer.echo(f"Revoked key {key.name!r} at {_when(key.revoked_at)} UTC.")
 
 
 if __name__ == "__main__":
