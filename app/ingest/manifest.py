@@ -35,6 +35,10 @@ class PublicationSpec:
     prose: bool = False  # parse prose recommendations too (default: open letters and Q&As)
     corrections: tuple[Correction, ...] = ()
 
+    def parse_options(self) -> dict:
+        """Keyword arguments for parser.parse() for this publication: corrections and prose."""
+        return {"corrections": self.corrections, "prose": self.prose}
+
     def extract(self, file_text: str) -> str:
         """The publication's Document.text: its lines of the normalised file, normalised."""
         lines = normalize(file_text).split("\n")

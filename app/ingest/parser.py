@@ -18,6 +18,8 @@ from app.ingest.text import (
     BARE_MARKER,
     CUE,
     MARKER,
+    MD_HEADING,
+    ROMAN,
     Block,
     Line,
     blocks,
@@ -101,6 +103,7 @@ class _Context:
     mode: str | None = None  # marker | blank | space
     items: list[_Item] = field(default_factory=list)
     stack: list[_Item] = field(default_factory=list)
+    counts: dict[int, int] = field(default_factory=dict)  # children so far, by id(parent)
 
 
 def parse(
@@ -184,10 +187,10 @@ class _ListParser:
 
     def step(self, block: Block, following: Block | None) -> None:
         next_is_addressee = following is not None and following.kind == "addressee"
-        weak_item = block.kind == "weak_heading" and self.ctx is not None and self.ctx.mode in (None, "blank")
-        if block.kind == "heading" or (block.kind == "weak_heading" and (next_is_addressee or not weak_item)):
+        if block.kind in ("heading", "weak_heading"):
             self.ctx = None
-            if self.body_seen or next_is_addressee:
+            numbered = ROMAN.match(block.first.strip()) is not None or MD_HEADING.match(block.first) is not None
+            if self.body_seen or next_is_addressee or numbered:
                 self.theme = heading_title(block)
                 is_rec = REC_SECTION.search(self.theme) is not None
                 self.rec_section = is_rec or (next_is_addressee and self.rec_section)
@@ -239,13 +242,11 @@ class _ListParser:
                 return True
             return False
         if ctx.mode == "space" or (ctx.mode is None and not block.gap and _is_space_bullet(first)):
-            if block.gap and ctx.mode == "space":
+            if block.gap or not _is_space_bullet(first):
                 return False
-            if _is_space_bullet(first):
-                ctx.mode = "space"
-                self.new_item(block.lines, first.strip(), None, "plain", 1)
-                return True
-            return False
+            ctx.mode = "space"
+            self.new_item(block.lines, first.strip(), None, "plain", 1)
+            return True
         # Blank-line bullets: each paragraph after the lead-in is an item until the list visibly ends.
         if not block.gap or (first.startswith(" ") and first.strip()[:1].islower()):
             if last_item is None:
@@ -298,8 +299,8 @@ class _ListParser:
         if len(stack) >= MAX_DEPTH:
             del stack[MAX_DEPTH - 1 :]
         parent = stack[-1] if stack else None
-        siblings = sum(1 for i in ctx.items if i.parent is parent)
-        item = _Item(lines, marker_text, label, mtype, indent, parent, ctx, siblings + 1)
+        ordinal = ctx.counts[id(parent)] = ctx.counts.get(id(parent), 0) + 1
+        item = _Item(lines, marker_text, label, mtype, indent, parent, ctx, ordinal)
         stack.append(item)
         ctx.items.append(item)
         self.items.append(item)
