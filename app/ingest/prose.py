@@ -150,9 +150,12 @@ def _clause_subject(clause: str, before: str, prev: str, prev_subject: _Subject 
     if m is None or NOT_PRESCRIPTIVE.match(clause[m.end() :]):
         return None
     head = clause[: m.start()]
-    if REPORTING.search(head) or (before + head).count("“") > (before + head).count("”") or (before + head).count('"') % 2:
+    quoted = before + head
+    if quoted.count("“") > quoted.count("”") or quoted.count('"') % 2:
         return None
     segments = [seg.strip() for seg in head.split(",")]
+    if REPORTING.search(segments[-1]):  # 'The government believes the mission should ...'
+        return None
     segment = next((seg for seg in reversed(segments) if seg and not SKIP_SEGMENT.match(seg)), "")
     segment = TRAILING_ADVERBS.sub("", segment).strip()
     pronoun = PRONOUN.search(segment)
