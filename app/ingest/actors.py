@@ -107,6 +107,7 @@ class Registry:
         subject = _subject(heading[:MAX_HEADING])
         found = self.mentions(subject)
         names = [m.actor.name for m in found]
+        printed = [m.text for m in found]
         masked = subject
         for i in reversed(range(len(found))):
             m = found[i]
@@ -116,23 +117,23 @@ class Registry:
             if inner is not None:
                 parts = [p for p, _ in _fragments(inner)]
                 if len(parts) >= 2:
-                    result.extend(self._part(p, names) for p in parts)
+                    result.extend(self._part(p, names, printed) for p in parts)
                     continue
-                head = self._part(fragment, names)
-                result.append(head if head else self._part(inner, names))
+                head = self._part(fragment, names, printed)
+                result.append(head if head else self._part(inner, names, printed))
                 continue
-            result.append(self._part(fragment, names))
+            result.append(self._part(fragment, names, printed))
         seen: set[str] = set()
         return [n for n in result if n and not (n in seen or seen.add(n))]
 
-    def _part(self, fragment: str, names: list[str]) -> str:
+    def _part(self, fragment: str, names: list[str], printed: list[str]) -> str:
         """One fragment of a split heading: the actor it names, or the fragment cleaned up."""
         text = LEADING_WORDS.sub("", fragment.strip(" .:;,")).strip(" .:;,")
         tokens = TOKEN.findall(text)
         rest = TOKEN.sub(" ", text).split()
         if len(tokens) == 1 and len(rest) <= 1:
             return names[int(tokens[0])]
-        restored = TOKEN.sub(lambda m: names[int(m.group(1))], text)
+        restored = TOKEN.sub(lambda m: printed[int(m.group(1))], text)
         actor = self.resolve(restored)
         if actor is not None:
             return actor.name

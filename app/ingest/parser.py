@@ -259,7 +259,7 @@ class _ListParser:
             first_lower = last_item.ctx.items[0].marker_text[:1].islower()
             if first.strip()[:1].islower() != first_lower:
                 return False
-            ends = [_clean(i.lines, i.marker_text)[-1:] for i in ctx.items[-2:]]
+            ends = [i.lines[-1].text.rstrip()[-1:] for i in ctx.items[-2:]]
             if ends[-1] == "." and ends[0] in (";", ":") and len(ctx.items) >= 2:
                 return False
         ctx.mode = "blank"

@@ -92,24 +92,19 @@ def strip_markers(text: str) -> str:
 
 def join_lines(lines: list[str]) -> str:
     """Join wrapped lines into one string, rejoining words split by a line-end hyphen."""
-    out = ""
+    parts: list[str] = []
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if not out:
-            out = line
-            continue
-        if out.endswith("-") and not out.endswith(" -") and line[:1].islower():
-            fragment = re.search(r"([A-Za-z]+)-$", out)
+        if parts and parts[-1].endswith("-") and not parts[-1].endswith(" -") and line[:1].islower():
+            fragment = re.search(r"([A-Za-z]+)-$", parts[-1][-64:])
             word = fragment.group(1) if fragment else ""
-            if word and word.islower() and word not in KEEP_HYPHEN:
-                out = out[:-1] + line
-            else:
-                out = out + line
+            drop = bool(word) and word.islower() and word not in KEEP_HYPHEN
+            parts[-1] = (parts[-1][:-1] if drop else parts[-1]) + line
         else:
-            out = out + " " + line
-    return out
+            parts.append(line)
+    return " ".join(parts)
 
 
 def clean(raw: str) -> str:
@@ -129,13 +124,14 @@ MARKER = re.compile(
 BARE_MARKER = re.compile(r"^[ \t]*(?:(?P<num>\d{1,3})[.)]|\(?(?P<alpha>[a-z])[.)]|(?P<bullet>[-–•*▪◦●■]))[ \t]*$")
 ROMAN = re.compile(r"^\s*(?P<num>[IVXL]{1,6})\.\s*(?P<title>.*)$")
 MD_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<title>\S.*)$")
-ADDRESSEE = re.compile(r"^\s*\**\s*To\s+(?P<x>\S.*?)\s*:\s*\**\s*$")
+ADDRESSEE = re.compile(r"^\s*(?:\*+\s*)?To\s+(?P<x>\S.*?)\s*:(?:\s*\*+)?\s*$")
 CUE = re.compile(
     r"\b(?:should|must|ought to|needs? to|urge[sd]?|recommend\w*|calls? on|urgent|essential|following)\b",
     re.IGNORECASE,
 )
 MODAL_WORD = re.compile(r"\b(?:should|must|ought|needs?)\b", re.IGNORECASE)
 MAX_HEADING_WORDS = 14
+MAX_HEADING_CHARS = 600
 
 
 @dataclass
@@ -177,11 +173,14 @@ def words(text: str) -> int:
 
 
 def is_caps(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters) and words(text) <= 12
+    if len(text) > 160 or text.upper() != text or text.lower() == text:
+        return False
+    return sum(c.isalpha() for c in text) >= 3 and words(text) <= 12
 
 
 def is_addressee(text: str) -> bool:
+    if len(text) > MAX_HEADING_CHARS or not text.rstrip(" *").endswith(":"):
+        return False
     m = ADDRESSEE.match(text)
     return m is not None and words(text) <= 40 and ". " not in m.group("x")
 
@@ -268,6 +267,8 @@ def blocks(lines: list[Line], corrections: list[tuple[int, object]]) -> list[Blo
 
 
 def _line_kind(text: str) -> str:
+    if len(text) > MAX_HEADING_CHARS:
+        return "marker" if MARKER.match(text) else "text"
     if is_addressee(text):
         return "addressee"
     stripped = text.strip().strip("*").strip()
