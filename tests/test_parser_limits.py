@@ -1,5 +1,7 @@
 """Pathological inputs finish with a result or a ParseError (no timing asserted: these only must not hang)."""
 
+# ruff: noqa: E501  (source sentences are kept whole)
+
 import pathlib
 
 import pytest
@@ -33,7 +35,9 @@ def test_a_heading_on_every_line():
 
 
 def test_numbered_items_on_every_line_under_one_heading():
-    text = "To the Malian government:\n" + "".join(f"{i % 999 + 1}. Do thing number {i};\n" for i in range(150_000))
+    text = "To the Malian government:\n" + "".join(
+        f"{i % 999 + 1}. Do thing number {i};\n" for i in range(150_000)
+    )
     result = finishes(text)
     assert isinstance(result, ParseResult) and len(result.items) == 150_000
 
@@ -45,12 +49,19 @@ def test_no_newline_at_all():
 
 
 def test_deeply_indented_and_nested_text():
-    lines = ["To the Malian government:"] + [" " * (i * 3) + f"{i % 9 + 1}. level {i} item" for i in range(1500)]
+    lines = ["To the Malian government:"] + [
+        " " * (i * 3) + f"{i % 9 + 1}. level {i} item" for i in range(1500)
+    ]
     result = finishes("\n".join(lines))
     assert isinstance(result, ParseResult)
     assert max(len(i.label.split(".")) for i in result.items) <= 4  # nesting depth is capped
 
 
-@pytest.mark.parametrize("unit", ["(((((((", "To To To To ", "- - - - ", "1. 1. 1. ", "’s and, (the) ", "\u00a0" * 7 + "x"])
+@pytest.mark.parametrize(
+    "unit",
+    ["(((((((", "To To To To ", "- - - - ", "1. 1. 1. ", "’s and, (the) ", "\u00a0" * 7 + "x"],
+)
 def test_repetitive_junk(unit):
-    assert isinstance(finishes((unit * (1_000_000 // len(unit))), prose=True), (ParseResult, ParseError))
+    assert isinstance(
+        finishes((unit * (1_000_000 // len(unit))), prose=True), (ParseResult, ParseError)
+    )

@@ -1,5 +1,7 @@
 """Prose recommendations: explicit prescriptions only, with 'they'/'it' resolved from context."""
 
+# ruff: noqa: E501  (source sentences are kept whole)
+
 import pathlib
 
 import pytest
@@ -11,17 +13,25 @@ REGISTRY = Registry.load(pathlib.Path(__file__).resolve().parent.parent / "seeds
 
 
 def prose(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    return [(i.text, i.actors) for i in parse(text, REGISTRY, prose=True).items if i.kind == "prose"]
+    return [
+        (i.text, i.actors) for i in parse(text, REGISTRY, prose=True).items if i.kind == "prose"
+    ]
 
 
 @pytest.mark.parametrize(
     ("sentence", "actors"),
     [
         ("The Security Council should renew MINUSMA's mandate in June.", ("UN Security Council",)),
-        ("I urge the African Union, with ECOWAS's support, to convene a summit.", ("African Union",)),
+        (
+            "I urge the African Union, with ECOWAS's support, to convene a summit.",
+            ("African Union",),
+        ),
         ("To end the crisis, ECOWAS must lift the sanctions without delay.", ("ECOWAS",)),
         ("ECOWAS and the African Union should send a joint mission.", ("ECOWAS", "African Union")),
-        ("The Malian authorities also should publish the electoral calendar.", ("Malian government",)),
+        (
+            "The Malian authorities also should publish the electoral calendar.",
+            ("Malian government",),
+        ),
     ],
 )
 def test_explicit_prescriptions_are_recommendations(sentence, actors):
@@ -51,11 +61,15 @@ def test_hedges_reports_and_non_actors_are_not_recommendations(sentence):
 
 def test_they_is_resolved_from_the_sentence_before():
     text = "Whatever happens, the mediator will need the support of Mali’s main partners. They should form a contact group."
-    assert prose(text) == [("They should form a contact group.", ("International partners of Mali",))]
+    assert prose(text) == [
+        ("They should form a contact group.", ("International partners of Mali",))
+    ]
 
 
 def test_it_is_resolved_to_a_singular_actor_earlier_in_the_sentence():
-    text = "As the Council prepares to renew MINUSMA’s mandate, it should draw the right conclusions."
+    text = (
+        "As the Council prepares to renew MINUSMA’s mandate, it should draw the right conclusions."
+    )
     assert prose(text) == [(text, ("UN Security Council",))]
     text = "ECOWAS lifted its sanctions last week. It should now monitor the transition closely."
     assert prose(text) == [("It should now monitor the transition closely.", ("ECOWAS",))]
@@ -90,5 +104,9 @@ def test_prose_is_off_unless_asked_for():
 
 def test_prose_item_identity_is_a_hash_of_its_text():
     a = parse("The Security Council should renew the mandate.", REGISTRY, prose=True).items[0]
-    b = parse("Intro paragraph here.\n\nThe Security Council should renew the mandate.", REGISTRY, prose=True).items[0]
+    b = parse(
+        "Intro paragraph here.\n\nThe Security Council should renew the mandate.",
+        REGISTRY,
+        prose=True,
+    ).items[0]
     assert a.key == b.key and a.key.startswith("prose/")

@@ -4,6 +4,9 @@ Each table row is (label, parent label, first words, last words) for one item, i
 block it sits in gives the addressee as printed and the actors.
 """
 
+# ruff: noqa: E501
+# fmt: off
+
 import functools
 import pathlib
 

@@ -1,5 +1,7 @@
 """New briefings of the same genre in layouts the seeds do not use, and the stability of item keys."""
 
+# ruff: noqa: E501  (source sentences are kept whole)
+
 import pathlib
 
 from app.ingest.actors import Registry
@@ -44,19 +46,43 @@ def test_markdown_briefing_with_lettered_sub_items_and_dash_bullets():
     niger = ("Government of Niger",)
     eu_wfp = ("European Union", "World Food Programme")
     assert rows == [
-        ("1", "Publish a national food-security plan by June, including:", niger, "To the Government of Niger:"),
+        (
+            "1",
+            "Publish a national food-security plan by June, including:",
+            niger,
+            "To the Government of Niger:",
+        ),
         ("1.a", "district-level stock targets;", niger, "To the Government of Niger:"),
         ("1.b", "a budget line for the cereal banks.", niger, "To the Government of Niger:"),
-        ("2", "Restore the early-warning committees in Tillabéri and Tahoua, which stopped meeting in 2022.", niger,
-         "To the Government of Niger:"),
-        (None, "Release the pledged emergency funds without conditions.", eu_wfp,
-         "To the European Union and the World Food Programme:"),
-        (None, "Support the cereal banks in the three most affected regions.", eu_wfp,
-         "To the European Union and the World Food Programme:"),
+        (
+            "2",
+            "Restore the early-warning committees in Tillabéri and Tahoua, which stopped meeting in 2022.",
+            niger,
+            "To the Government of Niger:",
+        ),
+        (
+            None,
+            "Release the pledged emergency funds without conditions.",
+            eu_wfp,
+            "To the European Union and the World Food Programme:",
+        ),
+        (
+            None,
+            "Support the cereal banks in the three most affected regions.",
+            eu_wfp,
+            "To the European Union and the World Food Programme:",
+        ),
     ]
     assert {i.theme for i in result.items} == {"To strengthen food security"}
     parents = {i.key: i for i in result.items}
-    assert [parents[i.parent_key].label if i.parent_key else None for i in result.items] == [None, "1", "1", None, None, None]
+    assert [parents[i.parent_key].label if i.parent_key else None for i in result.items] == [
+        None,
+        "1",
+        "1",
+        None,
+        None,
+        None,
+    ]
     assert result.warnings == []
 
 

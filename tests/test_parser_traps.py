@@ -1,5 +1,7 @@
 """The traps in scraped briefings: lost headings, footnotes, blank-line bullets, shared files, bad input."""
 
+# ruff: noqa: E501  (source sentences are kept whole)
+
 import pathlib
 
 import pytest
@@ -24,24 +26,36 @@ def text_of(slug: str) -> str:
 def test_dropped_heading_is_restored_by_the_manifest_correction():
     text = text_of("mali-reform-or-relapse")
     corrections = spec("mali-reform-or-relapse").corrections
-    assert corrections == (Correction(before="Fulfil its civilian protection mandate", insert_heading="To MINUSMA:"),)
+    assert corrections == (
+        Correction(before="Fulfil its civilian protection mandate", insert_heading="To MINUSMA:"),
+    )
 
     fixed = parse(text, REGISTRY, corrections)
     minusma = [i for i in fixed.items if i.addressee_raw == "To MINUSMA:"]
-    assert [(i.label, i.actors) for i in minusma] == [("1", ("MINUSMA",)), ("2", ("MINUSMA",)), ("3", ("MINUSMA",))]
+    assert [(i.label, i.actors) for i in minusma] == [
+        ("1", ("MINUSMA",)),
+        ("2", ("MINUSMA",)),
+        ("3", ("MINUSMA",)),
+    ]
     assert minusma[0].text.startswith("Fulfil its civilian protection mandate")
     assert fixed.warnings == []
 
     # Without it the three items fall under the previous heading, and the repeated label is reported.
     raw = parse(text, REGISTRY)
-    troops = [i for i in raw.items if i.addressee_raw == "To the Security Council and countries contributing troops:"]
+    troops = [
+        i
+        for i in raw.items
+        if i.addressee_raw == "To the Security Council and countries contributing troops:"
+    ]
     assert [i.label for i in troops] == ["1", "1", "2", "3"]
     assert any("label 1 repeats" in w and "heading may be missing" in w for w in raw.warnings)
     assert len({i.key for i in raw.items}) == len(raw.items)
 
 
 def test_correction_that_matches_nothing_is_reported():
-    result = parse("To the government:\n\n1. Do this.\n", REGISTRY, [Correction("No such line", "To X:")])
+    result = parse(
+        "To the government:\n\n1. Do this.\n", REGISTRY, [Correction("No such line", "To X:")]
+    )
     assert "correction not applied: no line starts with 'No such line'" in result.warnings
 
 
@@ -70,10 +84,17 @@ def test_footnotes_and_page_furniture_inside_an_item_are_removed_and_words_rejoi
         "Release all political detainees held without charge since the new government took office, "
         "and publish their names within thirty days."
     )
-    assert second.text == "Investigate the killings in Tillabéri and bring those responsible to justice.government."
+    assert (
+        second.text
+        == "Investigate the killings in Tillabéri and bring those responsible to justice.government."
+    )
     # The span is the item as printed, footnote block included, so a client can show it in context.
     raw = FOOTNOTED[first.source_start : first.source_end]
-    assert raw.startswith("Release all") and "Crisis Group interview" in raw and raw.endswith("thirty days.")
+    assert (
+        raw.startswith("Release all")
+        and "Crisis Group interview" in raw
+        and raw.endswith("thirty days.")
+    )
     assert first.actors == ("Government of Niger",) and first.label == "1"
 
 
@@ -83,11 +104,19 @@ def test_page_break_with_hyphen_rejoins_the_word_across_a_footnote_block():
         "See the report cited above.\n ease, returns to barracks;\n\n\nrelease detainees.\n"
     )
     items = parse(text, REGISTRY).items
-    assert [i.text for i in items] == ["ensure that the army, with no perceptible unease, returns to barracks;", "release detainees."]
+    assert [i.text for i in items] == [
+        "ensure that the army, with no perceptible unease, returns to barracks;",
+        "release detainees.",
+    ]
 
 
 def test_blank_line_bullets_under_should_headings():
-    items = [i for i in parse(text_of("mali-need-for-determined-and-coordinated-international-action"), REGISTRY).items]
+    items = [
+        i
+        for i in parse(
+            text_of("mali-need-for-determined-and-coordinated-international-action"), REGISTRY
+        ).items
+    ]
     first = [i for i in items if i.addressee_raw == "ECOWAS leaders should:"]
     assert len(first) == 1 and first[0].label is None and first[0].key.endswith("/#1")
 
@@ -103,8 +132,16 @@ def test_bullets_that_are_only_glyph_lines():
 
 def test_two_publications_in_one_file_do_not_overlap():
     for file_name, first, second in [
-        ("001_4597d85a213fc041.txt", "open-letter-un-security-council-mali-2014", "mali-coup-within-a-coup"),
-        ("002_108c1583145ff4b9.txt", "mali-reform-or-relapse", "open-letter-un-security-council-peacekeeping-mali-2017"),
+        (
+            "001_4597d85a213fc041.txt",
+            "open-letter-un-security-council-mali-2014",
+            "mali-coup-within-a-coup",
+        ),
+        (
+            "002_108c1583145ff4b9.txt",
+            "mali-reform-or-relapse",
+            "open-letter-un-security-council-peacekeeping-mali-2017",
+        ),
     ]:
         whole = manifest.normalize((SEEDS / file_name).read_text(encoding="utf-8"))
         a, b = text_of(first), text_of(second)
@@ -115,8 +152,12 @@ def test_two_publications_in_one_file_do_not_overlap():
     assert "Q&A" not in text_of("open-letter-un-security-council-mali-2014")
     assert text_of("mali-coup-within-a-coup").startswith("Q&A / Africa")
     report = text_of("mali-reform-or-relapse")
-    assert report.startswith("Report 210 / Africa") and report.endswith("not only in regional capitals.")
-    assert "Guéhenno" not in report and "Executive Summary" not in text_of("open-letter-un-security-council-peacekeeping-mali-2017")
+    assert report.startswith("Report 210 / Africa") and report.endswith(
+        "not only in regional capitals."
+    )
+    assert "Guéhenno" not in report and "Executive Summary" not in text_of(
+        "open-letter-un-security-council-peacekeeping-mali-2017"
+    )
 
 
 def test_briefing_with_no_list_at_all():
@@ -162,7 +203,11 @@ def test_input_over_the_size_limit_is_an_error():
 
 @pytest.mark.parametrize(
     "text",
-    ["PK\x03\x04\x00\x00binary", bytes(range(1, 256)).decode("latin-1") * 50, "\ufffd\ufffd\ufffd\ufffd abc"],
+    [
+        "PK\x03\x04\x00\x00binary",
+        bytes(range(1, 256)).decode("latin-1") * 50,
+        "\ufffd\ufffd\ufffd\ufffd abc",
+    ],
     ids=["nul", "control-characters", "undecodable"],
 )
 def test_binary_input_is_an_error(text):

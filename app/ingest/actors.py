@@ -1,4 +1,4 @@
-"""Actor registry (seeds/actors.toml): canonical names, aliases, and splitting of addressee headings."""
+"""Actor registry (seeds/actors.toml): names, aliases, and splitting addressee headings."""
 
 import pathlib
 import re
@@ -7,11 +7,13 @@ import unicodedata
 from dataclasses import dataclass
 
 KINDS = frozenset(
-    "government international_organization un_entity state armed_group civil_society group other".split()
+    "government international_organization un_entity state armed_group civil_society group "
+    "other".split()
 )
 APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 MODAL_SUBJECT = re.compile(
-    r"^(?P<subject>.+?),?\s+(?:should|must|ought to|needs? to|are urged to|is urged to)\b", re.IGNORECASE
+    r"^(?P<subject>.+?),?\s+(?:should|must|ought to|needs? to|are urged to|is urged to)\b",
+    re.IGNORECASE,
 )
 LEADING_WORDS = re.compile(
     r"^(?:(?:the|and|or|both|all|also|in particular|particularly|notably|especially|including|"
@@ -19,7 +21,8 @@ LEADING_WORDS = re.compile(
     re.IGNORECASE,
 )
 INTRO_PHRASE = re.compile(
-    r"^(?:in|at|during|for|over|before|after|as|given|with|by|following|until|from)\b", re.IGNORECASE
+    r"^(?:in|at|during|for|over|before|after|as|given|with|by|following|until|from)\b",
+    re.IGNORECASE,
 )
 SEPARATORS = re.compile(r",|;|\s+and\s+|\s+as well as\s+|\s+&\s+|\s+and/or\s+", re.IGNORECASE)
 TOKEN = re.compile(r"\x00(\d+)\x00")
@@ -27,7 +30,7 @@ MAX_HEADING = 2000
 
 
 def normalize_name(s: str) -> str:
-    """Matching key for names and aliases: case-, apostrophe-, dot- and leading-'the'-insensitive."""
+    """Matching key for names and aliases: ignores case, apostrophe style, dots, a leading 'the'."""
     s = unicodedata.normalize("NFKC", s).translate(APOSTROPHES).casefold()
     s = s.replace(".", "")
     s = re.sub(r"\s+", " ", s).strip(" ,;:()\"'")
@@ -71,7 +74,9 @@ class Registry:
                 key = normalize_name(label)
                 other = self._by_key.get(key)
                 if other is not None and other is not actor:
-                    raise ValueError(f"alias {label!r} names both {other.name!r} and {actor.name!r}")
+                    raise ValueError(
+                        f"alias {label!r} names both {other.name!r} and {actor.name!r}"
+                    )
                 self._by_key[key] = actor
         self._pattern = _mention_pattern(self._by_key)
 
@@ -103,7 +108,7 @@ class Registry:
         return found
 
     def split(self, heading: str) -> list[str]:
-        """Canonical actor names in an addressee heading; unknown parts are kept as cleaned names."""
+        """Canonical actor names in an addressee heading; unknown parts kept as cleaned names."""
         subject = _subject(heading[:MAX_HEADING])
         found = self.mentions(subject)
         names = [m.actor.name for m in found]
@@ -155,7 +160,7 @@ def _subject(heading: str) -> str:
 
 
 def _fragments(text: str) -> list[tuple[str, str | None]]:
-    """Split at separators outside parentheses; each fragment with its parenthesis content, if any."""
+    """Split at separators outside parentheses; each fragment with its parenthesis content."""
     protected: list[str] = []
 
     def protect(m: re.Match[str]) -> str:
@@ -201,7 +206,9 @@ def _actor_from_toml(path: pathlib.Path, i: int, entry: object) -> ActorSpec:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"{path}: actor #{i + 1} needs a name")
     if kind not in KINDS:
-        raise ValueError(f"{path}: actor {name!r} has kind {kind!r}; expected one of {sorted(KINDS)}")
+        raise ValueError(
+            f"{path}: actor {name!r} has kind {kind!r}; expected one of {sorted(KINDS)}"
+        )
     parent = entry.get("parent")
     if parent is not None and not isinstance(parent, str):
         raise ValueError(f"{path}: actor {name!r}: parent must be a string")

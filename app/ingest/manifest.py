@@ -1,4 +1,4 @@
-"""The seed manifest (seeds/manifest.toml): one entry per publication, several may share a source file."""
+"""The seed manifest (seeds/manifest.toml): one entry per publication; files may hold several."""
 
 import datetime
 import pathlib
@@ -12,8 +12,18 @@ DOC_TYPES = ("briefing", "report", "open_letter", "qa", "policy_brief", "other")
 PRECISIONS = ("day", "month", "year")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEYS = {
-    "slug", "title", "publisher", "doc_type", "published_on", "date_precision", "url",
-    "source_file", "start", "end", "prose", "corrections",
+    "slug",
+    "title",
+    "publisher",
+    "doc_type",
+    "published_on",
+    "date_precision",
+    "url",
+    "source_file",
+    "start",
+    "end",
+    "prose",
+    "corrections",
 }
 REQUIRED = ("slug", "title", "publisher", "doc_type", "source_file")
 
@@ -44,10 +54,20 @@ class PublicationSpec:
         lines = normalize(file_text).split("\n")
         first = 0
         if self.start is not None:
-            first = _find(lines, self.start, 0, f"{self.slug}: start line {self.start!r} not found in {self.source_file}")
+            first = _find(
+                lines,
+                self.start,
+                0,
+                f"{self.slug}: start line {self.start!r} not found in {self.source_file}",
+            )
         last = len(lines) - 1
         if self.end is not None:
-            last = _find(lines, self.end, first, f"{self.slug}: end line {self.end!r} not found after its start")
+            last = _find(
+                lines,
+                self.end,
+                first,
+                f"{self.slug}: end line {self.end!r} not found after its start",
+            )
         return normalize("\n".join(lines[first : last + 1]))
 
 
@@ -79,7 +99,10 @@ def load(path: pathlib.Path) -> list[PublicationSpec]:
     for spec in specs:
         source = path.parent / spec.source_file
         if not source.is_file():
-            raise ValueError(f"{path}: {spec.slug}: source file {spec.source_file!r} not found next to the manifest")
+            raise ValueError(
+                f"{path}: {spec.slug}: source file {spec.source_file!r} not found "
+                "next to the manifest"
+            )
         spec.extract(source.read_text(encoding="utf-8"))
     return specs
 
@@ -134,13 +157,17 @@ def _date(where: str, value: object, precision: object) -> tuple[datetime.date |
             raise ValueError(f"{where}: date_precision given without published_on")
         return None, None
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date | str):
-        raise ValueError(f"{where}: published_on must be a date or 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'")
+        raise ValueError(
+            f"{where}: published_on must be a date or 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'"
+        )
     if isinstance(value, datetime.date):
         date, implied = value, "day"
     else:
         m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value)
         if not m or (m.group(3) and not m.group(2)):
-            raise ValueError(f"{where}: published_on {value!r} is not 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'")
+            raise ValueError(
+                f"{where}: published_on {value!r} is not 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'"
+            )
         try:
             date = datetime.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
         except ValueError as exc:
@@ -151,7 +178,9 @@ def _date(where: str, value: object, precision: object) -> tuple[datetime.date |
     if precision not in PRECISIONS:
         raise ValueError(f"{where}: date_precision {precision!r} is not one of {list(PRECISIONS)}")
     if PRECISIONS.index(precision) < PRECISIONS.index(implied):
-        raise ValueError(f"{where}: date_precision {precision!r} is finer than published_on {value!r}")
+        raise ValueError(
+            f"{where}: date_precision {precision!r} is finer than published_on {value!r}"
+        )
     return date, precision
 
 
@@ -161,8 +190,12 @@ def _corrections(where: str, raw: object) -> tuple[Correction, ...]:
     out = []
     for n, item in enumerate(raw, 1):
         if not isinstance(item, dict) or set(item) != {"before", "insert_heading"}:
-            raise ValueError(f"{where}: correction #{n} needs exactly 'before' and 'insert_heading'")
+            raise ValueError(
+                f"{where}: correction #{n} needs exactly 'before' and 'insert_heading'"
+            )
         if not all(isinstance(v, str) and v.strip() for v in item.values()):
-            raise ValueError(f"{where}: correction #{n}: 'before' and 'insert_heading' must be non-empty strings")
+            raise ValueError(
+                f"{where}: correction #{n}: 'before' and 'insert_heading' must be non-empty strings"
+            )
         out.append(Correction(before=item["before"], insert_heading=item["insert_heading"]))
     return tuple(out)

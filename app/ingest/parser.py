@@ -1,10 +1,10 @@
 """Recommendation parser: publication text in, recommendation items out. Pure: no I/O, no database.
 
-List items are read from addressee headings ('To the Malian government:'), lead-ins ending in a colon
-that prescribe ('ECOWAS leaders should:', 'Council members should consider the following:') and any
-list in a recommendations section ('Policy Implications', 'BIC Policy Recommendations:'). Prose
-recommendations are extracted only when parse(..., prose=True): the manifest turns it on for open
-letters and Q&As (see prose_default).
+List items are read from addressee headings ('To the Malian government:'), lead-ins ending in
+a colon that prescribe ('ECOWAS leaders should:', 'Council members should consider the
+following:') and any list in a recommendations section ('Policy Implications', 'BIC Policy
+Recommendations:'). Prose recommendations are extracted only when parse(..., prose=True): the
+manifest turns it on for open letters and Q&As (see prose_default).
 """
 
 import hashlib
@@ -31,13 +31,23 @@ from app.ingest.text import (
     words,
 )
 
-__all__ = ["Correction", "ParseError", "ParseResult", "ParsedItem", "normalize", "parse", "prose_default"]
+__all__ = [
+    "Correction",
+    "ParseError",
+    "ParseResult",
+    "ParsedItem",
+    "normalize",
+    "parse",
+    "prose_default",
+]
 
 MAX_INPUT_CHARS = 5_000_000
 MAX_INPUT_LINES = 200_000
 MAX_DEPTH = 4
 MAX_ITEM_WORDS = 250
-REC_SECTION = re.compile(r"\b(?:recommendations?|policy implications|what (?:should|must) be done)\b", re.I)
+REC_SECTION = re.compile(
+    r"\b(?:recommendations?|policy implications|what (?:should|must) be done)\b", re.I
+)
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z])")
 
 
@@ -136,20 +146,30 @@ def _check_input(text: str) -> None:
     if not isinstance(text, str):
         raise ParseError("input must be text (str)")
     if len(text) > MAX_INPUT_CHARS:
-        raise ParseError(f"input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)")
+        raise ParseError(
+            f"input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)"
+        )
     if text.count("\n") >= MAX_INPUT_LINES:
         raise ParseError(f"input has more than {MAX_INPUT_LINES:,} lines (MAX_INPUT_LINES)")
     if "\x00" in text:
         raise ParseError("input looks binary: it contains NUL bytes")
     sample = text[:65536]
-    odd = sum(1 for c in sample if (unicodedata.category(c) == "Cc" and c not in "\n\r\t\f") or c == "\ufffd")
+    odd = sum(
+        1
+        for c in sample
+        if (unicodedata.category(c) == "Cc" and c not in "\n\r\t\f") or c == "\ufffd"
+    )
     if sample and odd > 0.05 * len(sample):
-        raise ParseError("input looks binary: more than 5% of it is control or undecodable characters")
+        raise ParseError(
+            "input looks binary: more than 5% of it is control or undecodable characters"
+        )
     if not text.strip():
         raise ParseError("input is empty")
 
 
-def _locate_corrections(lines: list[Line], corrections: list[Correction], warnings: list[str]) -> list[tuple[int, Correction]]:
+def _locate_corrections(
+    lines: list[Line], corrections: list[Correction], warnings: list[str]
+) -> list[tuple[int, Correction]]:
     found = []
     for corr in corrections:
         want = " ".join(corr.before.split())
@@ -171,7 +191,9 @@ class _ListParser:
         self.registry = registry
         self.blocks = blocks_
         self.items: list[_Item] = []
-        self.body: list[tuple[int, int, str | None]] = []  # (start, end, theme) of text outside lists
+        self.body: list[
+            tuple[int, int, str | None]
+        ] = []  # (start, end, theme) of text outside lists
         self.theme: str | None = None
         self.rec_section = False
         self.body_seen = False
@@ -189,7 +211,10 @@ class _ListParser:
         next_is_addressee = following is not None and following.kind == "addressee"
         if block.kind in ("heading", "weak_heading"):
             self.ctx = None
-            numbered = ROMAN.match(block.first.strip()) is not None or MD_HEADING.match(block.first) is not None
+            numbered = (
+                ROMAN.match(block.first.strip()) is not None
+                or MD_HEADING.match(block.first) is not None
+            )
             if self.body_seen or next_is_addressee or numbered:
                 self.theme = heading_title(block)
                 is_rec = REC_SECTION.search(self.theme) is not None
@@ -211,14 +236,20 @@ class _ListParser:
             self.ctx = _Context(lead[0], lead[1], self.theme)
 
     def lead_in(self, block: Block) -> tuple[str, tuple[str, ...]] | None:
-        """(addressee_raw, actors) when the block ends with a colon that introduces recommendations."""
-        if block.kind not in ("text", "weak_heading") or not block.lines[-1].text.rstrip("* ").endswith(":"):
+        """(addressee_raw, actors) when the block ends in a colon introducing recommendations."""
+        if block.kind not in ("text", "weak_heading") or not block.lines[-1].text.rstrip(
+            "* "
+        ).endswith(":"):
             return None
-        sentences = SENTENCE_END.split(strip_markers(" ".join(block.joined().replace("*", "").split())))
+        sentences = SENTENCE_END.split(
+            strip_markers(" ".join(block.joined().replace("*", "").split()))
+        )
         last = sentences[-1]
         if CUE.search(last) is None and not self.rec_section:
             return None
-        subject_form = re.match(r"^(?:to\s+\S.*:|.+?\b(?:should|must|ought to|needs? to)\b.*)$", last, re.I)
+        subject_form = re.match(
+            r"^(?:to\s+\S.*:|.+?\b(?:should|must|ought to|needs? to)\b.*)$", last, re.I
+        )
         if subject_form and not re.match(r"^(?:in particular|it|there|this)\b", last, re.I):
             return last, tuple(self.registry.split(last))
         actors = [m.actor.name for m in self.registry.mentions(last)]
@@ -247,7 +278,7 @@ class _ListParser:
             ctx.mode = "space"
             self.new_item(block.lines, first.strip(), None, "plain", 1)
             return True
-        # Blank-line bullets: each paragraph after the lead-in is an item until the list visibly ends.
+        # Blank-line bullets: each paragraph after the lead-in is an item until the list ends.
         if not block.gap or (first.startswith(" ") and first.strip()[:1].islower()):
             if last_item is None:
                 return False
@@ -284,7 +315,9 @@ class _ListParser:
         mtype = next(k for k in ("num", "alpha", "roman", "bullet") if m.group(k))
         self.new_item(block.lines, m.group("text").strip(), label, mtype, first.indent)
 
-    def new_item(self, lines: list[Line], marker_text: str, label: str | None, mtype: str, indent: int) -> None:
+    def new_item(
+        self, lines: list[Line], marker_text: str, label: str | None, mtype: str, indent: int
+    ) -> None:
         ctx = self.ctx
         assert ctx is not None
         stack = ctx.stack
@@ -294,7 +327,12 @@ class _ListParser:
         else:
             while stack and stack[-1].indent > indent:
                 stack.pop()
-            if stack and stack[-1].indent == indent and stack[-1].mtype in ("alpha", "roman") and mtype == "num":
+            if (
+                stack
+                and stack[-1].indent == indent
+                and stack[-1].mtype in ("alpha", "roman")
+                and mtype == "num"
+            ):
                 stack.pop()
         if len(stack) >= MAX_DEPTH:
             del stack[MAX_DEPTH - 1 :]
@@ -364,7 +402,9 @@ def _finish(item: _Item) -> dict:
 
 
 def _prose_item(hit: "prose_mod.Hit") -> dict:
-    digest = hashlib.sha1(" ".join(re.findall(r"\w+", hit.text.casefold())).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(" ".join(re.findall(r"\w+", hit.text.casefold())).encode()).hexdigest()[
+        :12
+    ]
     return {
         "key": f"prose/{digest}",
         "label": None,
@@ -393,12 +433,16 @@ def _number(rows: list[dict], warnings: list[str]) -> list[ParsedItem]:
             renamed[key] = new
             where = row["addressee_raw"] or row["theme"] or "the text"
             what = f"label {row['label']}" if row["label"] else "an identical item"
-            warnings.append(f"{what} repeats under {where!r}: a heading may be missing; key {new!r} used")
+            warnings.append(
+                f"{what} repeats under {where!r}: a heading may be missing; key {new!r} used"
+            )
             key = new
         else:
             seen[key] = 1
         parent_key = row["parent_key"]
         if parent_key is not None and parent_key in renamed:
             parent_key = renamed[parent_key]
-        out.append(ParsedItem(**{**row, "key": key, "parent_key": parent_key, "position": position}))
+        out.append(
+            ParsedItem(**{**row, "key": key, "parent_key": parent_key, "position": position})
+        )
     return out

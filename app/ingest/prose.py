@@ -32,13 +32,17 @@ REPORTING = re.compile(
     re.IGNORECASE,
 )
 URGE = re.compile(
-    r"\b(?:I|We|Crisis Group)\s+(?:\w+ly\s+|therefore\s+|also\s+)?(?:urge|call on|encourage|recommend that)\s+"
+    r"\b(?:I|We|Crisis Group)\s+(?:\w+ly\s+|therefore\s+|also\s+)?"
+    r"(?:urge|call on|encourage|recommend that)\s+"
     r"(?P<obj>[^,;]{1,200}?)(?:,|\s+to\b|\s+should\b)"
 )
-HYPOTHETICAL_FOLLOW_UP = re.compile(r"^(?:To (?:achieve|do) (?:this|that|so)|For (?:this|that) to happen|In that case|If so)\b")
+HYPOTHETICAL_FOLLOW_UP = re.compile(
+    r"^(?:To (?:achieve|do) (?:this|that|so)|For (?:this|that) to happen|In that case|If so)\b"
+)
 HEDGE = re.compile(r"\b(?:would|could|might|may)\b", re.IGNORECASE)
 SKIP_SEGMENT = re.compile(
-    r"^(?:which|who|whose|whom|where|when|with|without|in particular|particularly|notably|especially|"
+    r"^(?:which|who|whose|whom|where|when|with|without|in particular|particularly|notably|"
+    r"especially|"
     r"including|such as|chaired|backed|supported|as well as|together with|\w+ing)\b",
     re.IGNORECASE,
 )
@@ -47,9 +51,13 @@ TRAILING_ADVERBS = re.compile(
     r"instead|rather|jointly|collectively|in turn))+$",
     re.IGNORECASE,
 )
-LEADING_FILLER = re.compile(r"^(?:(?:and|but|so|then|thus|therefore|finally|also|now|however|instead)\s+)+", re.I)
+LEADING_FILLER = re.compile(
+    r"^(?:(?:and|but|so|then|thus|therefore|finally|also|now|however|instead)\s+)+", re.I
+)
 PRONOUN = re.compile(r"(?:^|\s)(?P<p>they|it)$", re.IGNORECASE)
-APPOSITION = re.compile(r"^\s*,?\s*(?:notably|in particular|especially|including|such as|and)\s+(?:the\s+)?$", re.I)
+APPOSITION = re.compile(
+    r"^\s*,?\s*(?:notably|in particular|especially|including|such as|and)\s+(?:the\s+)?$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -85,10 +93,13 @@ def sentences(raw: str) -> list[tuple[int, int]]:
 
 
 def extract(text: str, spans: list[tuple[int, int, str | None]], registry: Registry) -> list[Hit]:
-    """Prose recommendations in the given spans of text (paragraphs outside recommendation lists)."""
+    """Prose recommendations in the given spans of text (paragraphs outside lists)."""
     paragraphs = []
     for start, end, theme in spans:
-        sents = [(start + s, start + e, clean(text[start + s : start + e])) for s, e in sentences(text[start:end])]
+        sents = [
+            (start + s, start + e, clean(text[start + s : start + e]))
+            for s, e in sentences(text[start:end])
+        ]
         paragraphs.append((sents, theme))
     keys = [{_key(s[2]) for s in sents} for sents, _ in paragraphs]
     hits: list[Hit] = []
@@ -116,7 +127,9 @@ def _pull_quote(key: str, keys: list[set[str]], n: int) -> bool:
     return any(key in keys[j] for j in (n - 1, n + 1) if 0 <= j < len(keys))
 
 
-def _analyze(sentence: str, prev: str, prev_subject: _Subject | None, registry: Registry) -> _Subject | None:
+def _analyze(
+    sentence: str, prev: str, prev_subject: _Subject | None, registry: Registry
+) -> _Subject | None:
     """The addressee of sentence when it is a prescription, else None."""
     s = sentence.strip()
     if not s or s.endswith(("?", ":")):
@@ -145,7 +158,9 @@ def _analyze(sentence: str, prev: str, prev_subject: _Subject | None, registry: 
     return _Subject(tuple(names), "; ".join(dict.fromkeys(printed)), plural)
 
 
-def _clause_subject(clause: str, before: str, prev: str, prev_subject: _Subject | None, registry: Registry) -> _Subject | None:
+def _clause_subject(
+    clause: str, before: str, prev: str, prev_subject: _Subject | None, registry: Registry
+) -> _Subject | None:
     m = MODAL.search(clause)
     if m is None or NOT_PRESCRIPTIVE.match(clause[m.end() :]):
         return None
@@ -179,8 +194,10 @@ def _actor_subject(segment: str, registry: Registry) -> _Subject | None:
     return _Subject(tuple(a.name for a in actors if a is not None), segment, plural)
 
 
-def _resolve(pronoun: str, before: str, prev: str, prev_subject: _Subject | None, registry: Registry) -> _Subject | None:
-    """Resolve 'they'/'it' to the first actor of matching number earlier in the sentence, else the sentence before."""
+def _resolve(
+    pronoun: str, before: str, prev: str, prev_subject: _Subject | None, registry: Registry
+) -> _Subject | None:
+    """'they'/'it': first actor of matching number earlier in the sentence, else the one before."""
     plural = pronoun.lower() == "they"
     for source in (before, prev):
         found = _first_of_number(registry.mentions(source), source, plural)

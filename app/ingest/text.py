@@ -1,4 +1,4 @@
-"""Text handling for the parser: normalisation, cleaning, and layout (lines, gaps, blocks); pure and linear-time."""
+"""Text for the parser: normalisation, cleaning and layout (lines, gaps, blocks); pure, linear."""
 
 import re
 import unicodedata
@@ -26,7 +26,7 @@ MAX_FOOTNOTE_LINES = 60
 
 
 def normalize(raw: str) -> str:
-    """Document.text for a source: NFC, LF newlines, no BOM, no trailing spaces, no outer blank lines."""
+    """Document.text of a source: NFC, LF newlines, no BOM, trailing spaces or outer blank lines."""
     text = unicodedata.normalize("NFC", raw.removeprefix("\ufeff"))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.rstrip() for line in text.split("\n")]
@@ -83,7 +83,7 @@ def _footnote_block_end(lines: list[str], start: int) -> int | None:
 
 
 def strip_markers(text: str) -> str:
-    """Remove footnote markers: ^{1 2}, superscript digits, numbers glued to words ('government.12')."""
+    """Remove footnote markers: ^{1 2}, superscripts, numbers glued to words ('government.12')."""
     text = CARET_MARKER.sub("", text)
     text = SUPERSCRIPTS.sub("", text)
     text = GLUED_AFTER_PUNCT.sub("", text)
@@ -97,7 +97,12 @@ def join_lines(lines: list[str]) -> str:
         line = raw.strip()
         if not line:
             continue
-        if parts and parts[-1].endswith("-") and not parts[-1].endswith(" -") and line[:1].islower():
+        if (
+            parts
+            and parts[-1].endswith("-")
+            and not parts[-1].endswith(" -")
+            and line[:1].islower()
+        ):
             fragment = re.search(r"([A-Za-z]+)-$", parts[-1][-64:])
             word = fragment.group(1) if fragment else ""
             drop = bool(word) and word.islower() and word not in KEEP_HYPHEN
@@ -108,7 +113,7 @@ def join_lines(lines: list[str]) -> str:
 
 
 def clean(raw: str) -> str:
-    """Clean text of an item as printed: furniture and footnotes removed, lines joined, spaces collapsed."""
+    """Clean text of an item: no furniture or footnotes, lines joined, spaces collapsed."""
     lines = raw.split("\n")
     drop = furniture_lines(lines)
     kept = [line for i, line in enumerate(lines) if i not in drop]
@@ -121,12 +126,15 @@ MARKER = re.compile(
     r"^(?P<indent>[ \t]*)(?:(?P<num>\d{1,3})[.)]|\(?(?P<alpha>[a-z])[.)]|\((?P<roman>[ivx]{1,4})\)"
     r"|(?P<bullet>- ?>|[-–•*▪◦●■]))[ \t]+(?P<text>\S.*)$"
 )
-BARE_MARKER = re.compile(r"^[ \t]*(?:(?P<num>\d{1,3})[.)]|\(?(?P<alpha>[a-z])[.)]|(?P<bullet>[-–•*▪◦●■]))[ \t]*$")
+BARE_MARKER = re.compile(
+    r"^[ \t]*(?:(?P<num>\d{1,3})[.)]|\(?(?P<alpha>[a-z])[.)]|(?P<bullet>[-–•*▪◦●■]))[ \t]*$"
+)
 ROMAN = re.compile(r"^\s*(?P<num>[IVXL]{1,6})\.\s*(?P<title>.*)$")
 MD_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<title>\S.*)$")
 ADDRESSEE = re.compile(r"^\s*(?:\*+\s*)?To\s+(?P<x>\S.*?)\s*:(?:\s*\*+)?\s*$")
 CUE = re.compile(
-    r"\b(?:should|must|ought to|needs? to|urge[sd]?|recommend\w*|calls? on|urgent|essential|following)\b",
+    r"\b(?:should|must|ought to|needs? to|urge[sd]?|recommend\w*|calls? on|urgent|essential|"
+    r"following)\b",
     re.IGNORECASE,
 )
 MODAL_WORD = re.compile(r"\b(?:should|must|ought|needs?)\b", re.IGNORECASE)
@@ -136,7 +144,7 @@ MAX_HEADING_CHARS = 600
 
 @dataclass
 class Line:
-    """One content line: offsets into the parsed text, raw text, and whether a paragraph break precedes it."""
+    """A content line: offsets into the text, raw text, and whether a paragraph break precedes."""
 
     start: int
     end: int
@@ -150,7 +158,7 @@ class Line:
 
 @dataclass
 class Block:
-    """Consecutive lines read as one unit: a heading, an addressee heading, a list item or a paragraph."""
+    """Lines read as one unit: a heading, an addressee heading, a list item or a paragraph."""
 
     kind: str  # heading | weak_heading | addressee | marker | text
     lines: list[Line] = field(default_factory=list)
@@ -186,7 +194,7 @@ def is_addressee(text: str) -> bool:
 
 
 def space_bullet(line: Line, previous: Line | None) -> bool:
-    """A line starting with one space and a capital after a finished sentence: a bullet whose glyph was lost."""
+    """One space and a capital after a finished sentence: a bullet whose glyph was lost."""
     text = line.text
     if not (text.startswith(" ") and not text.startswith("  ") and text[1:2].isupper()):
         return False
@@ -194,7 +202,7 @@ def space_bullet(line: Line, previous: Line | None) -> bool:
 
 
 def content_lines(text: str) -> list[Line]:
-    """Non-blank, non-furniture lines with offsets and paragraph gaps (double-spaced text detected)."""
+    """Non-blank, non-furniture lines with offsets and paragraph gaps (double spacing detected)."""
     raw = text.split("\n")
     drop = furniture_lines(raw)
     offsets = []
@@ -214,7 +222,12 @@ def content_lines(text: str) -> list[Line]:
             blanks, furniture, seen = 0, False, True
     threshold = 2 if _double_spaced(raw, rows) else 1
     return [
-        Line(offsets[i], offsets[i] + len(raw[i].rstrip()), raw[i].rstrip(), gap=(b >= threshold and not f))
+        Line(
+            offsets[i],
+            offsets[i] + len(raw[i].rstrip()),
+            raw[i].rstrip(),
+            gap=(b >= threshold and not f),
+        )
         for i, b, f in rows
     ]
 
@@ -244,16 +257,35 @@ def blocks(lines: list[Line], corrections: list[tuple[int, object]]) -> list[Blo
             or BARE_MARKER.match(text) is not None
             or space_bullet(line, prev)
             or out[-1].kind in ("heading", "weak_heading", "addressee")
-            or (out[-1].kind == "marker" and BARE_MARKER.match(out[-1].first) is not None and len(out[-1].lines) > 1)
-            or (len(out[-1].lines) == 1 and out[-1].gap and heading_like(out[-1].first) and text[:1].isupper())
+            or (
+                out[-1].kind == "marker"
+                and BARE_MARKER.match(out[-1].first) is not None
+                and len(out[-1].lines) > 1
+            )
+            or (
+                len(out[-1].lines) == 1
+                and out[-1].gap
+                and heading_like(out[-1].first)
+                and text[:1].isupper()
+            )
         )
         kind = _line_kind(text)
-        if kind == "heading" and out and out[-1].kind == "heading" and _continues_heading(out[-1], line):
+        if (
+            kind == "heading"
+            and out
+            and out[-1].kind == "heading"
+            and _continues_heading(out[-1], line)
+        ):
             out[-1].lines.append(line)
             continue
         if kind in ("heading", "addressee"):
             starts = True
-        elif out and out[-1].kind in ("heading", "addressee") and not line.gap and _continues_heading(out[-1], line):
+        elif (
+            out
+            and out[-1].kind in ("heading", "addressee")
+            and not line.gap
+            and _continues_heading(out[-1], line)
+        ):
             out[-1].lines.append(line)
             continue
         if starts:
