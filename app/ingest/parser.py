@@ -7,9 +7,7 @@ Recommendations:'). Prose recommendations are extracted only when parse(..., pro
 manifest turns it on for open letters and Q&As (see prose_default).
 """
 
-import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from app.ingest import prose as prose_mod
@@ -18,20 +16,27 @@ from app.ingest.text import (
     BARE_MARKER,
     CUE,
     MARKER,
+    MAX_INPUT_CHARS,
+    MAX_INPUT_LINES,
     MD_HEADING,
     ROMAN,
     Block,
     Line,
+    ParseError,
     blocks,
+    check_input,
     content_lines,
     heading_title,
     join_lines,
     normalize,
+    slug,
     strip_markers,
     words,
 )
 
 __all__ = [
+    "MAX_INPUT_CHARS",
+    "MAX_INPUT_LINES",
     "Correction",
     "ParseError",
     "ParseResult",
@@ -41,18 +46,12 @@ __all__ = [
     "prose_default",
 ]
 
-MAX_INPUT_CHARS = 5_000_000
-MAX_INPUT_LINES = 200_000
 MAX_DEPTH = 4
 MAX_ITEM_WORDS = 250
 REC_SECTION = re.compile(
     r"\b(?:recommendations?|policy implications|what (?:should|must) be done)\b", re.I
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z])")
-
-
-class ParseError(ValueError):
-    """The input cannot be parsed at all: empty, too large or binary."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def parse(
     prose: bool = False,
 ) -> ParseResult:
     """Parse a publication's text (Document.text) into recommendation items."""
-    _check_input(text)
+    check_input(text)
     registry = registry or Registry([])
     warnings: list[str] = []
     lines = content_lines(text)
@@ -136,35 +135,10 @@ def parse(
         warnings.append("no recommendation list found")
     if prose:
         hits = prose_mod.extract(text, parser.body, registry)
-        items.extend(_prose_item(hit) for hit in hits)
+        items.extend(hit.fields() for hit in hits)
         if not hits:
             warnings.append("no prose recommendations found")
     return ParseResult(items=_number(items, warnings), warnings=warnings)
-
-
-def _check_input(text: str) -> None:
-    if not isinstance(text, str):
-        raise ParseError("input must be text (str)")
-    if len(text) > MAX_INPUT_CHARS:
-        raise ParseError(
-            f"input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)"
-        )
-    if text.count("\n") >= MAX_INPUT_LINES:
-        raise ParseError(f"input has more than {MAX_INPUT_LINES:,} lines (MAX_INPUT_LINES)")
-    if "\x00" in text:
-        raise ParseError("input looks binary: it contains NUL bytes")
-    sample = text[:65536]
-    odd = sum(
-        1
-        for c in sample
-        if (unicodedata.category(c) == "Cc" and c not in "\n\r\t\f") or c == "\ufffd"
-    )
-    if sample and odd > 0.05 * len(sample):
-        raise ParseError(
-            "input looks binary: more than 5% of it is control or undecodable characters"
-        )
-    if not text.strip():
-        raise ParseError("input is empty")
 
 
 def _locate_corrections(
@@ -370,18 +344,8 @@ def _path(item: _Item) -> str:
     return f"{_path(item.parent)}.{own}" if item.parent is not None else own
 
 
-def _slug(text: str | None) -> str:
-    if not text:
-        return "-"
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-") or "-"
-    if len(slug) > 48:
-        slug = slug[:40].rstrip("-") + "-" + hashlib.sha1(slug.encode()).hexdigest()[:6]
-    return slug
-
-
 def _key(item: _Item) -> str:
-    return f"{_slug(item.ctx.theme)}/{_slug(item.ctx.addressee_raw)}/{_path(item)}"
+    return f"{slug(item.ctx.theme)}/{slug(item.ctx.addressee_raw)}/{_path(item)}"
 
 
 def _finish(item: _Item) -> dict:
@@ -398,24 +362,6 @@ def _finish(item: _Item) -> dict:
         "theme": item.ctx.theme,
         "source_start": first.start + max(offset, 0),
         "source_end": last.end,
-    }
-
-
-def _prose_item(hit: "prose_mod.Hit") -> dict:
-    digest = hashlib.sha1(" ".join(re.findall(r"\w+", hit.text.casefold())).encode()).hexdigest()[
-        :12
-    ]
-    return {
-        "key": f"prose/{digest}",
-        "label": None,
-        "parent_key": None,
-        "kind": "prose",
-        "text": hit.text,
-        "addressee_raw": hit.addressee_raw,
-        "actors": hit.actors,
-        "theme": hit.theme,
-        "source_start": hit.start,
-        "source_end": hit.end,
     }
 
 

@@ -9,6 +9,7 @@ questions, list lead-ins and conditions hanging on a hypothetical ('To achieve t
 'would') are not recommendations.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -70,6 +71,22 @@ class Hit:
     addressee_raw: str
     actors: tuple[str, ...]
     theme: str | None
+
+    def fields(self) -> dict:
+        """The ParsedItem fields (all but position) of this recommendation; key hashes its words."""
+        words = " ".join(re.findall(r"\w+", self.text.casefold()))
+        return {
+            "key": f"prose/{hashlib.sha1(words.encode()).hexdigest()[:12]}",
+            "label": None,
+            "parent_key": None,
+            "kind": "prose",
+            "text": self.text,
+            "addressee_raw": self.addressee_raw,
+            "actors": self.actors,
+            "theme": self.theme,
+            "source_start": self.start,
+            "source_end": self.end,
+        }
 
 
 @dataclass(frozen=True)

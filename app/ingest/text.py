@@ -1,5 +1,6 @@
 """Text for the parser: normalisation, cleaning and layout (lines, gaps, blocks); pure, linear."""
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,6 +24,12 @@ KEEP_HYPHEN = frozenset(
     "high low full half all counter de re sub".split()
 )
 MAX_FOOTNOTE_LINES = 60
+MAX_INPUT_CHARS = 5_000_000
+MAX_INPUT_LINES = 200_000
+
+
+class ParseError(ValueError):
+    """The input cannot be parsed at all: empty, too large or binary."""
 
 
 def normalize(raw: str) -> str:
@@ -363,3 +370,36 @@ def heading_title(block: Block) -> str:
     if roman and block.kind == "heading":
         text = roman.group("title") or text
     return re.sub(r"\s+", " ", text).strip().rstrip(":").strip()
+
+
+def check_input(text: str) -> None:
+    """Raise ParseError for input that cannot be parsed: not text, too large, binary or empty."""
+    if not isinstance(text, str):
+        raise ParseError("input must be text (str)")
+    if len(text) > MAX_INPUT_CHARS:
+        raise ParseError(
+            f"input is {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)"
+        )
+    if text.count("\n") >= MAX_INPUT_LINES:
+        raise ParseError(f"input has more than {MAX_INPUT_LINES:,} lines (MAX_INPUT_LINES)")
+    if "\x00" in text:
+        raise ParseError("input looks binary: it contains NUL bytes")
+    sample = text[:65536]
+    odd = sum(
+        c == "\ufffd" or (unicodedata.category(c) == "Cc" and c not in "\n\r\t\f") for c in sample
+    )
+    if sample and odd > 0.05 * len(sample):
+        raise ParseError("input looks binary: over 5% of it is control or undecodable characters")
+    if not text.strip():
+        raise ParseError("input is empty")
+
+
+def slug(text: str | None) -> str:
+    """A short URL-safe form of text for item keys (hash-suffixed when long)."""
+    if not text:
+        return "-"
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    out = re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-") or "-"
+    if len(out) > 48:
+        out = out[:40].rstrip("-") + "-" + hashlib.sha1(out.encode()).hexdigest()[:6]
+    return out
