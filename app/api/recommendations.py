@@ -134,7 +134,9 @@ def update_recommendation(
     response: Response,
     if_match: IfMatch = None,
 ) -> object:
-    recommendations.update(session, _locked(session, rec_id, if_match), data)
+    # Hold the row: the identity map is weak, and a reload after commit could show (and give
+    # the ETag of) a later write by someone else instead of this one.
+    rec = recommendations.update(session, _locked(session, rec_id, if_match), data)
     session.commit()
     rec = recommendations.get(session, rec_id)
     response.headers["ETag"] = etags.version_etag(rec.version)
