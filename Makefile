@@ -30,7 +30,7 @@ migrate: install
 seed: migrate
 	$(BIN)/recotrack seed
 
-run: migrate
+run: seed
 	@echo "Serving recotrack on http://$(HOST):$(PORT) (API docs at /docs)"
 	@echo "Writes need a key; create the first admin key with: $(BIN)/recotrack keys create --name admin --role admin"
 	$(BIN)/recotrack serve --host $(HOST) --port $(PORT)

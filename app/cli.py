@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,8 +13,12 @@ from app import migrate
 from app.config import get_settings
 from app.db import begin_write, make_engine
 from app.errors import AppError
-from app.models import Role
-from app.services import keys
+from app.ingest import loader
+from app.ingest.manifest import partial_date
+from app.ingest.parser import ParseError
+from app.models import DocType, Role
+from app.schemas import DocumentCreate
+from app.services import documents, keys
 
 app = typer.Typer(help="recotrack: track policy recommendations.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -99,6 +104,102 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
         key = keys.revoke(session, name)
         session.commit()
     typer.echo(f"Revoked key {key.name!r} at {_when(key.revoked_at)} UTC.")
+
+
+@app.command()
+def seed(
+    directory: Annotated[
+        Path | None, typer.Option(help="Folder with manifest.toml, actors.toml and the sources.")
+    ] = None,
+) -> None:
+    """Import every publication in seeds/ (idempotent: run it as often as you like)."""
+    directory = directory or get_settings().seeds_dir
+    with _session(write=True) as session:
+        try:
+            reports = loader.seed(session, directory)
+        except (ValueError, OSError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        session.commit()
+    for r in reports:
+        typer.echo(
+            f"{r.slug}: {r.list_items} list + {r.prose_items} prose items "
+            f"({r.created} new, {r.updated} updated, {r.removed} removed)"
+        )
+        for warning in r.warnings:
+            typer.echo(f"  warning: {warning}")
+
+
+@app.command("import")
+def import_briefing(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="UTF-8 text file.")],
+    title: Annotated[str, typer.Option(help="The publication's title.")],
+    publisher: Annotated[str, typer.Option(help="Who published it.")],
+    date: Annotated[
+        str | None, typer.Option(help="Publication date: YYYY-MM-DD, YYYY-MM or YYYY.")
+    ] = None,
+    doc_type: Annotated[DocType, typer.Option(help="Kind of publication.")] = DocType.briefing,
+    url: Annotated[str | None, typer.Option(help="Where it is published.")] = None,
+    slug: Annotated[
+        str | None, typer.Option(help="Document slug; an existing one is re-imported in place.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the items; write nothing.")
+    ] = False,
+) -> None:
+    """Import a new briefing: its document, recommendations and any new actors."""
+    try:
+        published_on, precision = partial_date("--date", date, None)
+        fields = DocumentCreate(
+            title=title,
+            publisher=publisher,
+            doc_type=doc_type,
+            published_on=published_on,
+            date_precision=precision,
+            url=url,
+            slug=slug or documents.slugify(title),
+            source_file=file.name,
+            text=file.read_text(encoding="utf-8"),
+        ).model_dump()
+    except (ValueError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    with _session(write=True) as session:
+        if slug is None and documents.slug_exists(session, fields["slug"]):
+            typer.echo(
+                f"error: a document with the slug {fields['slug']!r} exists; "
+                f"pass --slug {fields['slug']} to re-import it in place",
+                err=True,
+            )
+            raise typer.Exit(2)
+        try:
+            imported = loader.import_briefing(session, fields, dry_run=dry_run)
+        except ParseError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    _print_import(imported, dry_run)
+
+
+def _print_import(imported: loader.ImportResult, dry_run: bool) -> None:
+    report = imported.report
+    for item in loader.item_summaries(imported.result.items):
+        first_words = " ".join(item["text"].split()[:8])
+        typer.echo(
+            f"{item['addressee_raw'] or '-'} | {item['label'] or '-'} | {item['kind']} | "
+            f"{first_words} ..."
+        )
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}")
+    verb = "would import" if dry_run else "imported"
+    typer.echo(
+        f"{verb} {report.slug}: {report.list_items} list + {report.prose_items} prose items; "
+        f"new actors: {', '.join(report.new_actors) or 'none'}"
+        + ("" if dry_run else f" ({report.created} new, {report.updated} updated)")
+    )
 
 
 if __name__ == "__main__":

@@ -259,3 +259,48 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict] | None = None
+
+
+class ImportRequest(Input):
+    """A new briefing to parse (and store unless dry_run)."""
+
+    title: Text(500)
+    publisher: Text(200)
+    doc_type: DocType = DocType.briefing
+    published_on: Annotated[
+        str | None, Field(description="YYYY-MM-DD, or YYYY-MM / YYYY when only that is known.")
+    ] = None
+    date_precision: DatePrecision | None = None
+    url: Url | None = None
+    slug: Slug | None = None
+    text: Annotated[str, Field(min_length=1, max_length=5_000_000), AfterValidator(_no_nul)]
+    dry_run: bool = False
+
+
+class ImportedItem(BaseModel):
+    label: str | None
+    parent_label: str | None
+    kind: RecommendationKind
+    addressee_raw: str | None
+    actors: list[str]
+    theme: str | None
+    text: str
+    source_start: int
+    source_end: int
+
+
+class ImportSummary(BaseModel):
+    list_items: int
+    prose_items: int
+    created: int
+    updated: int
+    removed: int
+    new_actors: list[str]
+
+
+class ImportResponse(BaseModel):
+    document: DocumentRead | DocumentCreate
+    dry_run: bool
+    recommendations: list[ImportedItem]
+    summary: ImportSummary
+    warnings: list[str]

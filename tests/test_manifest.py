@@ -101,7 +101,7 @@ def test_extract_gives_each_publication_its_own_normalised_text():
 
 
 def test_date_forms():
-    check = manifest._date
+    check = manifest.partial_date
     assert check("x", datetime.date(2020, 1, 2), None) == (datetime.date(2020, 1, 2), "day")
     assert check("x", "2020-03", None) == (datetime.date(2020, 3, 1), "month")
     assert check("x", "2020", None) == (datetime.date(2020, 1, 1), "year")

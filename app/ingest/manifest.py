@@ -125,7 +125,9 @@ def _spec(path: pathlib.Path, i: int, entry: object) -> PublicationSpec:
     source = entry["source_file"]
     if "/" in source or "\\" in source or source.startswith("."):
         raise ValueError(f"{where}: source_file must be a file name inside seeds/")
-    published_on, precision = _date(where, entry.get("published_on"), entry.get("date_precision"))
+    published_on, precision = partial_date(
+        where, entry.get("published_on"), entry.get("date_precision")
+    )
     for key in ("url", "start", "end"):
         if key in entry and not isinstance(entry[key], str):
             raise ValueError(f"{where}: {key} must be a string")
@@ -150,7 +152,9 @@ def _spec(path: pathlib.Path, i: int, entry: object) -> PublicationSpec:
     )
 
 
-def _date(where: str, value: object, precision: object) -> tuple[datetime.date | None, str | None]:
+def partial_date(
+    where: str, value: object, precision: object
+) -> tuple[datetime.date | None, str | None]:
     """published_on as a TOML date (day) or a string 'YYYY' / 'YYYY-MM' / 'YYYY-MM-DD'."""
     if value is None:
         if precision is not None:

@@ -1,22 +1,15 @@
 """Actors (addressees): lookup by id, name or alias, create, update, delete."""
 
-import re
-import unicodedata
-
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, NotFound, invalid
+from app.ingest.actors import normalize_name
 from app.models import Actor, ActorAlias, parse_id, recommendation_actors
 from app.schemas import ActorCreate, ActorUpdate
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
-
-
-def normalize_key(name: str) -> str:
-    """The case- and apostrophe-insensitive key under which names and aliases are unique."""
-    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES).casefold()
-    return re.sub(r"\s+", " ", text).strip()
+# One matching rule for the registry file, the importer and the API.
+normalize_key = normalize_name
 
 
 def get(session: Session, actor_id: int) -> Actor:

@@ -35,6 +35,10 @@ def _free_slug(session: Session, base: str) -> str:
     return slug
 
 
+def slug_exists(session: Session, slug: str) -> bool:
+    return bool(session.scalar(select(exists().where(Document.slug == slug))))
+
+
 def get(session: Session, ref: int | str, *, with_text: bool = False) -> Document:
     """A document by id or slug, or 404."""
     doc_id = parse_id(ref)
@@ -83,7 +87,7 @@ def create(session: Session, data: DocumentCreate) -> Document:
     fields = data.model_dump()
     if data.slug is None:
         fields["slug"] = _free_slug(session, slugify(data.title))
-    elif session.scalar(select(exists().where(Document.slug == data.slug))):
+    elif slug_exists(session, data.slug):
         raise Conflict(f"The slug {data.slug!r} is already taken.")
     document = Document(**fields)
     session.add(document)
@@ -98,7 +102,7 @@ def update(session: Session, document: Document, data: DocumentUpdate) -> Docume
             raise invalid(name, "cannot be null", location="body")
     slug = fields.get("slug")
     if slug and slug != document.slug:
-        if session.scalar(select(exists().where(Document.slug == slug))):
+        if slug_exists(session, slug):
             raise Conflict(f"The slug {slug!r} is already taken.")
     for name, value in fields.items():
         setattr(document, name, value)
