@@ -261,6 +261,22 @@ class Problem(BaseModel):
     errors: list[dict] | None = None
 
 
+class ImportedDocument(Output):
+    """The imported document; id and timestamps are null in a dry run."""
+
+    id: int | None = None
+    slug: str
+    title: str
+    publisher: str
+    doc_type: DocType
+    published_on: date | None
+    date_precision: DatePrecision | None
+    url: str | None
+    source_file: str | None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
 class ImportRequest(Input):
     """A new briefing to parse (and store unless dry_run)."""
 
@@ -273,6 +289,7 @@ class ImportRequest(Input):
     date_precision: DatePrecision | None = None
     url: Url | None = None
     slug: Slug | None = None
+    source_file: Text(500) | None = None
     text: Annotated[str, Field(min_length=1, max_length=5_000_000), AfterValidator(_no_nul)]
     dry_run: bool = False
 
@@ -299,7 +316,7 @@ class ImportSummary(BaseModel):
 
 
 class ImportResponse(BaseModel):
-    document: DocumentRead | DocumentCreate
+    document: ImportedDocument
     dry_run: bool
     recommendations: list[ImportedItem]
     summary: ImportSummary

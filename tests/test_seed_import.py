@@ -235,6 +235,8 @@ def test_import_multipart_upload(client):
     )
     assert r.status_code == 200, r.text
     assert len(r.json()["recommendations"]) == 5
+    assert r.json()["document"]["source_file"] == "brief.txt"
+    assert r.json()["document"]["id"] is None and "text" not in r.json()["document"]
     r = client.post(
         "/api/v1/documents/import",
         data={"title": "Binary", "publisher": "Think Tank"},

@@ -12,14 +12,23 @@ from app.errors import Conflict, invalid
 from app.ingest import loader
 from app.ingest.manifest import partial_date
 from app.ingest.parser import ParseError
-from app.schemas import DocumentCreate, DocumentRead, ImportRequest, ImportResponse
+from app.schemas import DocumentCreate, ImportedDocument, ImportRequest, ImportResponse
 from app.services import documents
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 MAX_UPLOAD_BYTES = 20_000_000
 
-_FORM_FIELDS = ("title", "publisher", "doc_type", "published_on", "date_precision", "url", "slug")
+_FORM_FIELDS = (
+    "title",
+    "publisher",
+    "doc_type",
+    "published_on",
+    "date_precision",
+    "url",
+    "slug",
+    "source_file",
+)
 _OPENAPI_BODY = {
     "requestBody": {
         "required": True,
@@ -60,6 +69,7 @@ async def import_body(request: Request) -> ImportRequest:
                 except UnicodeDecodeError as exc:
                     raise invalid("file", "is not UTF-8 text", location="body") from exc
                 fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str)}
+                fields.setdefault("source_file", upload.filename)
                 fields["dry_run"] = fields.get("dry_run", "false").lower() in (
                     "1",
                     "true",
@@ -117,6 +127,7 @@ def import_document(
             date_precision=precision,
             url=data.url,
             slug=_slug(session, data),
+            source_file=data.source_file,
             text=data.text,
         ).model_dump()
     except ValidationError as exc:
@@ -127,12 +138,12 @@ def import_document(
         raise invalid("text", str(exc), location="body") from exc
     if data.dry_run:
         session.rollback()
-        document = DocumentCreate.model_validate(fields)
+        document = ImportedDocument.model_validate(fields)
     else:
         session.commit()
         response.status_code = 201
         response.headers["Location"] = f"/api/v1/documents/{imported.document.id}"
-        document = DocumentRead.model_validate(documents.get(session, imported.document.id))
+        document = ImportedDocument.model_validate(documents.get(session, imported.document.id))
     return ImportResponse(
         document=document,
         dry_run=data.dry_run,
