@@ -42,6 +42,16 @@ ENDPOINTS = [
     ("DELETE", "/api/v1/recommendations/{rec}", None, ADMIN),
     (
         "POST",
+        "/api/v1/documents/import",
+        lambda ids: {
+            "title": "Mali: After the Vote",
+            "publisher": "Think Tank",
+            "text": "To the Malian government:\n\n1. Publish the electoral calendar.\n",
+        },
+        ANALYST,
+    ),
+    (
+        "POST",
         "/api/v1/recommendations/{rec}/status",
         lambda ids: {"status": "in_progress", "as_of": "2015-01-01"},
         ANALYST,
