@@ -193,6 +193,23 @@ class RecommendationRead(Output):
     version: int
     created_at: datetime
     updated_at: datetime
+    snippet: str | None = Field(
+        default=None,
+        description="With q: a short extract, matches wrapped in <mark>...</mark>"
+        " (the rest is the text as stored: escape it before rendering as HTML).",
+    )
+
+
+class FacetValue(BaseModel):
+    value: str
+    id: int | None = None
+    count: int
+
+
+class RecommendationPage(Page[RecommendationRead]):
+    facets: dict[str, list[FacetValue]] | None = Field(
+        default=None, description="With facets=...: counts over the whole filtered set."
+    )
 
 
 class StatusChangeCreate(Input):
@@ -321,3 +338,51 @@ class ImportResponse(BaseModel):
     recommendations: list[ImportedItem]
     summary: ImportSummary
     warnings: list[str]
+
+
+class StatsActorKey(BaseModel):
+    id: int
+    name: str
+
+
+class StatsDocumentKey(BaseModel):
+    id: int
+    slug: str
+    title: str
+    published_on: date | None
+
+
+class StatusSummary(BaseModel):
+    """A group's total, its count per status and its implemented shares (over the assessed)."""
+
+    total: int
+    assessed: int = Field(description="total - unassessed: the shares' denominator.")
+    counts: dict[Status, int] = Field(description="Every status, zeros included.")
+    implemented_share: float | None
+    implemented_or_partial_share: float | None
+
+
+class StatsRow(StatusSummary):
+    key: StatsActorKey | StatsDocumentKey | int | str | None = Field(
+        description="actor: {id, name}; document: {id, slug, title, published_on}; year: a"
+        " number; others: the value. Null: no actor, theme or date."
+    )
+
+
+class StatsResponse(BaseModel):
+    by: str
+    rollup: bool
+    total: int = Field(description="Matching recommendations, each counted once.")
+    counts: dict[Status, int]
+    rows: list[StatsRow]
+
+
+class TimelinePeriod(StatusSummary):
+    period: str = Field(description="2014, 2014-Q1 or 2014-01.")
+    start: date
+    end: date
+
+
+class TimelineResponse(BaseModel):
+    interval: str
+    periods: list[TimelinePeriod]

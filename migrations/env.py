@@ -7,6 +7,7 @@ from alembic import context
 from app import models  # noqa: F401  (registers every table on Base.metadata)
 from app.config import get_settings
 from app.db import Base, make_engine
+from app.migrate import include_name
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -21,6 +22,7 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
 
 

@@ -12,8 +12,15 @@ from app.auth import require_admin, require_analyst
 from app.db import SessionDep
 from app.errors import invalid
 from app.models import DocType, Recommendation, RecommendationKind, Status
-from app.schemas import Page, RecommendationCreate, RecommendationRead, RecommendationUpdate
-from app.services import querying, recommendations
+from app.schemas import (
+    RecommendationCreate,
+    RecommendationPage,
+    RecommendationRead,
+    RecommendationUpdate,
+)
+from app.services import facets as facets_service
+from app.services import querying, recommendations, search
+from app.services.facets import FACETS
 from app.services.querying import RecommendationFilter
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
@@ -42,6 +49,15 @@ def recommendation_filter(
     published_from: Annotated[date | None, Query()] = None,
     published_to: Annotated[date | None, Query()] = None,
     updated_since: Annotated[datetime | None, Query()] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=search.MAX_QUERY_LENGTH,
+            description='Full-text search: words (ANDed), "a phrase", a OR b, -excluded,'
+            " prefix*; stemmed, so reconcile finds reconciliation. Results best first unless"
+            " sort is given; each hit carries a highlighted snippet.",
+        ),
+    ] = None,
     as_of: Annotated[
         date | None,
         Query(
@@ -53,8 +69,8 @@ def recommendation_filter(
         str | None,
         Query(
             max_length=200,
-            description="Comma-separated: id, position, published_on, status, updated_at;"
-            " '-' descends.",
+            description="Comma-separated: id, position, published_on, status, updated_at,"
+            " relevance (with q); '-' descends.",
         ),
     ] = None,
 ) -> RecommendationFilter:
@@ -63,6 +79,8 @@ def recommendation_filter(
         raise invalid("parent", f"ids run from 1 to {MAX_ID}")
     if updated_since is not None and updated_since.tzinfo is None:
         raise invalid("updated_since", "give a timezone, e.g. 2024-01-01T00:00:00Z")
+    if q is not None:
+        search.parse(q)  # a malformed query is a 422 before any SQL runs
     return RecommendationFilter(
         status=status or [],
         actor=actor or [],
@@ -76,20 +94,49 @@ def recommendation_filter(
         published_from=published_from,
         published_to=published_to,
         updated_since=updated_since,
+        q=q,
         as_of=as_of,
-        sort=querying.parse_sort(sort),
+        sort=querying.parse_sort(sort, has_query=q is not None),
     )
 
 
 FilterDep = Annotated[RecommendationFilter, Depends(recommendation_filter)]
 
 
-@router.get("", response_model=Page[RecommendationRead])
+@router.get("", response_model=RecommendationPage, response_model_exclude_unset=True)
 def list_recommendations(
-    request: Request, response: Response, session: SessionDep, page: PageDep, f: FilterDep
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    page: PageDep,
+    f: FilterDep,
+    facets: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Comma-separated: " + ", ".join(FACETS) + ". Counts over the whole"
+            " filtered set come back under `facets`.",
+        ),
+    ] = None,
 ) -> dict:
+    names = _facet_names(facets)
     items, total = recommendations.list_page(session, f, limit=page.limit, offset=page.offset)
-    return paginate(request, response, items, total, page)
+    body = paginate(request, response, items, total, page)
+    if names:
+        body["facets"] = facets_service.compute(session, f, names)
+    return body
+
+
+def _facet_names(raw: str | None) -> list[str]:
+    if raw is None:
+        return []
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FACETS]
+    if unknown or not names:
+        raise invalid(
+            "facets", f"unknown facet {unknown[0] if unknown else raw!r}; use: " + ", ".join(FACETS)
+        )
+    return list(dict.fromkeys(names))
 
 
 @router.post(

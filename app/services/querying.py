@@ -19,6 +19,7 @@ from app.models import (
     recommendation_actors,
 )
 from app.services import actors as actors_service
+from app.services import search
 
 
 def _lifecycle_order(status: ColumnElement) -> ColumnElement:
@@ -79,24 +80,27 @@ class RecommendationFilter:
     published_from: date | None = None
     published_to: date | None = None
     updated_since: datetime | None = None
-    # Reserved for full-text search; it gets its SQL with its issue.
+    # Full-text query in the language of services/search.py.
     q: str | None = None
     # Status as it stood on this date (status_column); later documents are left out.
     as_of: date | None = None
     sort: list[str] = field(default_factory=lambda: ["id"])
 
 
-def parse_sort(raw: str | None) -> list[str]:
-    """Validate a comma-separated sort spec such as '-published_on,position'."""
+def parse_sort(raw: str | None, *, has_query: bool = False) -> list[str]:
+    """Validate a comma-separated sort spec such as '-published_on,position'.
+
+    Without a sort, full-text results come best match first, others by id.
+    """
     if raw is None or not raw.strip():
-        return ["id"]
+        return ["relevance"] if has_query else ["id"]
     keys = [part.strip() for part in raw.split(",")]
     for key in keys:
         name = key.removeprefix("-")
         if name == "relevance":
-            raise invalid(
-                "sort", "relevance needs a full-text query (q), which is not available yet"
-            )
+            if not has_query:
+                raise invalid("sort", "relevance needs a full-text query (q)")
+            continue
         if name not in SORT_FIELDS:
             allowed = ", ".join(sorted(SORT_FIELDS))
             raise invalid("sort", f"unknown sort field {name!r}; use one of: {allowed}")
@@ -173,13 +177,24 @@ def filtered(session: Session, f: RecommendationFilter, *columns) -> Select:
     stmt = select(*(columns or (Recommendation,))).join(
         Document, Document.id == Recommendation.document_id
     )
+    if f.q is not None:
+        stmt = search.apply(session, stmt, search.parse(f.q))
     return stmt.where(*conditions(session, f))
 
 
-def order_by(f: RecommendationFilter) -> list:
-    """ORDER BY clauses for the filter's sort, with id as the final tie-breaker."""
+def order_by(f: RecommendationFilter, session: Session | None = None) -> list:
+    """ORDER BY clauses for the filter's sort, with id as the final tie-breaker.
+
+    Sorting by relevance needs the session (the ranking function depends on the database).
+    """
     clauses = []
     for key in f.sort:
+        if key.removeprefix("-") == "relevance":
+            if session is None or f.q is None:
+                raise ValueError("relevance sort needs the session and a query")
+            rank = search.rank(session, search.parse(f.q))
+            clauses.append(rank.desc() if key.startswith("-") else rank.asc())
+            continue
         column = SORT_FIELDS[key.removeprefix("-")]
         if key.removeprefix("-") == "status" and f.as_of is not None:
             column = _lifecycle_order(status_column(f))

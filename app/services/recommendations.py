@@ -8,7 +8,7 @@ from app.errors import NotFound, invalid
 from app.models import Actor, Document, Recommendation
 from app.schemas import RecommendationCreate, RecommendationRead, RecommendationUpdate
 from app.services import actors as actors_service
-from app.services import querying
+from app.services import querying, search
 from app.services.querying import RecommendationFilter
 
 _DOCUMENT_REF = (
@@ -38,21 +38,26 @@ def get(session: Session, rec_id: int) -> Recommendation:
 
 def list_page(
     session: Session, f: RecommendationFilter, *, limit: int, offset: int
-) -> tuple[list[Recommendation | RecommendationRead], int]:
+) -> tuple[list[RecommendationRead], int]:
+    """One page of matches and the total; as_of shows historical status, q adds snippets."""
     stmt = querying.filtered(session, f)
     total = session.scalar(querying.filtered(session, f, func.count(Recommendation.id))) or 0
-    page = stmt.order_by(*querying.order_by(f)).limit(limit).offset(offset)
-    if f.as_of is None:
-        return list(session.scalars(_with_refs(page)).unique()), total
-    # Show the status in force on as_of; copies, so the ORM rows are never modified.
-    page = page.add_columns(querying.status_column(f), querying.status_as_of_column(f))
+    page = stmt.order_by(*querying.order_by(f, session)).limit(limit).offset(offset)
+    if f.as_of is not None:
+        page = page.add_columns(querying.status_column(f), querying.status_as_of_column(f))
     rows = session.execute(_with_refs(page)).unique().all()
-    items = [
-        RecommendationRead.model_validate(rec).model_copy(
-            update={"status": status, "status_as_of": status_as_of}
-        )
-        for rec, status, status_as_of in rows
-    ]
+    snippets = {}
+    if f.q is not None:
+        snippets = search.snippets(session, search.parse(f.q), [row[0].id for row in rows])
+    items = []
+    for rec, *historical in rows:
+        update = {}
+        if historical:
+            # Copies, so the ORM rows are never modified.
+            update["status"], update["status_as_of"] = historical
+        if f.q is not None:
+            update["snippet"] = snippets.get(rec.id)
+        items.append(RecommendationRead.model_validate(rec).model_copy(update=update))
     return items, total
 
 

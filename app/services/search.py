@@ -1,0 +1,178 @@
+"""Full-text search: one small query language, rendered for SQLite FTS5 and PostgreSQL tsquery.
+
+The query language (what `q=` accepts): words are ANDed; "a quoted phrase" matches the phrase;
+`OR` between two terms matches either; `-word` or `-"a phrase"` excludes; `word*` matches a
+prefix. Words are stemmed (English), and a bare word also matches
+longer words from the same stem when that stem is long (seven letters or more), so
+`reconcile` finds `reconciliation` but `elections` does not find `electricity`.
+"""
+
+import re
+from dataclasses import dataclass
+
+import snowballstemmer
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, table, text
+from sqlalchemy.orm import Session
+
+from app.errors import invalid
+from app.models import Recommendation
+
+MAX_QUERY_LENGTH = 500
+MAX_TERMS = 32
+# A bare word whose stem has this many letters also matches longer words from that stem.
+STEM_PREFIX_MIN_LENGTH = 7
+MARK_START, MARK_END = "<mark>", "</mark>"
+
+_stemmer = snowballstemmer.stemmer("english")
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w+")
+
+# SQLite: an external-content FTS5 table kept in sync by triggers (see migrations).
+fts = table("recommendations_fts", column("rowid"), column("recommendations_fts"))
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]
+    phrase: bool = False
+    prefix: bool = False
+    negated: bool = False
+
+
+# A query is clauses ANDed together; each clause is terms ORed together.
+Query = tuple[tuple[Term, ...], ...]
+
+
+def _term(raw: str, negated: bool, quoted: bool) -> Term | None:
+    prefix = not quoted and raw.endswith("*")
+    words = tuple(w.lower() for w in _WORD.findall(raw))
+    if not words:
+        return None
+    if not quoted and not prefix and len(words) == 1:
+        # Stem-prefix: English stemmers keep 'reconcil' (reconcile) and 'reconcili'
+        # (reconciliation) apart; a prefix on a long stem joins them, while a short stem
+        # ('elect' from 'elections') stays exact so it does not reach 'electricity'.
+        prefix = len(_stemmer.stemWord(words[0])) >= STEM_PREFIX_MIN_LENGTH
+    return Term(words=words, phrase=quoted or len(words) > 1, prefix=prefix, negated=negated)
+
+
+def parse(q: str) -> Query:
+    """Parse a user query; a 422 names what is wrong with it."""
+    if len(q) > MAX_QUERY_LENGTH:
+        raise invalid("q", f"at most {MAX_QUERY_LENGTH} characters")
+    if q.count('"') % 2:
+        raise invalid("q", 'unbalanced quote: close every " you open')
+    clauses: list[list[Term]] = []
+    pending_or = False
+    for m in _TOKEN.finditer(q):
+        neg_quoted, quoted, bare = m.groups()
+        if bare == "OR":
+            if not clauses or pending_or:
+                raise invalid("q", "OR needs a term on each side")
+            pending_or = True
+            continue
+        if quoted is not None:
+            term = _term(quoted, negated=bool(neg_quoted), quoted=True)
+        else:
+            negated = bare.startswith("-") and len(bare) > 1
+            term = _term(bare[1:] if negated else bare, negated=negated, quoted=False)
+        if term is None:
+            continue
+        if pending_or:
+            if term.negated or any(t.negated for t in clauses[-1]):
+                raise invalid("q", "a negated term cannot be part of an OR")
+            clauses[-1].append(term)
+            pending_or = False
+        else:
+            clauses.append([term])
+    if pending_or:
+        raise invalid("q", "OR needs a term on each side")
+    if sum(len(c) for c in clauses) > MAX_TERMS:
+        raise invalid("q", f"at most {MAX_TERMS} terms")
+    if not any(not c[0].negated for c in clauses):
+        raise invalid("q", "give at least one word to search for (not only excluded ones)")
+    return tuple(tuple(c) for c in clauses)
+
+
+def _fts5_term(term: Term) -> str:
+    # Words are \w+ only, so quoting them cannot break out of the FTS5 string syntax.
+    return f'"{" ".join(term.words)}"' + ("*" if term.prefix else "")
+
+
+def to_fts5(query: Query) -> str:
+    """The FTS5 MATCH expression for a parsed query."""
+    positive = [c for c in query if not c[0].negated]
+    negative = [c[0] for c in query if c[0].negated]
+    parts = [
+        "(" + " OR ".join(_fts5_term(t) for t in clause) + ")"
+        if len(clause) > 1
+        else _fts5_term(clause[0])
+        for clause in positive
+    ]
+    expression = " AND ".join(parts)
+    for term in negative:
+        expression = f"({expression}) NOT {_fts5_term(term)}"
+    return expression
+
+
+def _ts_term(term: Term) -> str:
+    words = [f"'{w}'" for w in term.words]
+    if term.prefix:
+        words[-1] += ":*"
+    body = " <-> ".join(words)
+    return f"!({body})" if term.negated else f"({body})"
+
+
+def to_tsquery(query: Query) -> str:
+    """The to_tsquery('english', ...) text for a parsed query."""
+    return " & ".join("(" + " | ".join(_ts_term(t) for t in clause) + ")" for clause in query)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _ts_query(query: Query) -> ColumnElement:
+    return func.to_tsquery(literal_column("'english'"), to_tsquery(query))
+
+
+_search_vector = literal_column("recommendations.search_vector")
+
+
+def apply(session: Session, stmt: Select, query: Query) -> Select:
+    """Restrict a SELECT over recommendations to full-text matches."""
+    if _dialect(session) == "postgresql":
+        return stmt.where(_search_vector.op("@@")(_ts_query(query)))
+    return stmt.join(fts, fts.c.rowid == Recommendation.id).where(
+        fts.c.recommendations_fts.op("MATCH")(to_fts5(query))
+    )
+
+
+def rank(session: Session, query: Query) -> ColumnElement:
+    """A relevance expression, ascending = best first, valid on a SELECT that apply() built."""
+    if _dialect(session) == "postgresql":
+        return -func.ts_rank_cd(_search_vector, _ts_query(query))
+    return func.bm25(text("recommendations_fts"))
+
+
+def snippets(session: Session, query: Query, ids: list[int]) -> dict[int, str]:
+    """A short highlighted extract of each given recommendation, by id."""
+    if not ids:
+        return {}
+    if _dialect(session) == "postgresql":
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12"
+        headline = func.ts_headline(
+            literal_column("'english'"), Recommendation.text, _ts_query(query), options
+        )
+        rows = session.execute(
+            Recommendation.__table__.select()
+            .with_only_columns(Recommendation.id, headline)
+            .where(Recommendation.id.in_(ids))
+        )
+    else:
+        snippet = func.snippet(text("recommendations_fts"), -1, MARK_START, MARK_END, "…", 24)
+        stmt = apply(session, Recommendation.__table__.select(), query)
+        rows = session.execute(
+            stmt.with_only_columns(Recommendation.id, snippet).where(Recommendation.id.in_(ids))
+        )
+    return dict(rows.all())
