@@ -281,6 +281,9 @@ def test_import_not_a_briefing_says_so(client):
 
 
 def test_import_needs_an_analyst(as_role):
+    # The role is checked before the body: a bad body from a reader is still a 403.
+    assert as_role("reader").post("/api/v1/documents/import", json={}).status_code == 403
+    assert as_role(None).post("/api/v1/documents/import", content=b"{").status_code == 401
     body = {"title": "T", "publisher": "P", "text": NEW_BRIEFING, "dry_run": True}
     assert as_role(None).post("/api/v1/documents/import", json=body).status_code == 401
     assert as_role("reader").post("/api/v1/documents/import", json=body).status_code == 403

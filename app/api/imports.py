@@ -106,10 +106,10 @@ def _slug(session, data: ImportRequest) -> str:
     responses={201: {"description": "Imported"}, 200: {"description": "Dry run: nothing written"}},
 )
 def import_document(
+    _key: Analyst,  # first: who may import is settled before the body is read
     data: Annotated[ImportRequest, Depends(import_body)],
     session: SessionDep,
     response: Response,
-    _key: Analyst,
 ) -> ImportResponse:
     """Parse a briefing into recommendations; with dry_run=true nothing is written."""
     try:
