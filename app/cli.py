@@ -18,7 +18,9 @@ from app.ingest.manifest import partial_date
 from app.ingest.parser import ParseError
 from app.models import DocType, Role
 from app.schemas import DocumentCreate
-from app.services import documents, keys
+from app.services import documents, export, keys
+from app.services.export import Format
+from app.services.querying import RecommendationFilter
 
 app = typer.Typer(help="recotrack: track policy recommendations.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -200,6 +202,31 @@ def _print_import(imported: loader.ImportResult, dry_run: bool) -> None:
         f"new actors: {', '.join(report.new_actors) or 'none'}"
         + ("" if dry_run else f" ({report.created} new, {report.updated} updated)")
     )
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[Format, typer.Option("--format", help="csv or ndjson.")],
+    with_history: Annotated[
+        bool, typer.Option("--with-history", help="ndjson: each status history inline.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Export every recommendation; ndjson --with-history is a complete backup."""
+    with _session() as session:
+        chunks = export.lines(session, RecommendationFilter(), fmt, with_history=with_history)
+        if output is None:
+            stream = typer.get_binary_stream("stdout")
+            for chunk in chunks:
+                stream.write(chunk.encode("utf-8"))
+            stream.flush()
+            return
+        with output.open("w", encoding="utf-8", newline="") as out:
+            for chunk in chunks:
+                out.write(chunk)
+    typer.echo(f"wrote {output}", err=True)
 
 
 if __name__ == "__main__":

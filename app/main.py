@@ -7,7 +7,17 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.orm import sessionmaker
 
 from app import auth, errors
-from app.api import actors, documents, health, imports, keys, recommendations, status
+from app.api import (
+    actors,
+    documents,
+    export,
+    health,
+    imports,
+    keys,
+    recommendations,
+    stats,
+    status,
+)
 from app.api.strict import forbid_unknown_query
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -38,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     # Every /api/v1 route checks the caller's key: a bad key is a 401 even where none is needed.
-    for module in (imports, documents, actors, recommendations, status, keys):
+    # export before recommendations: /recommendations/{rec_id} would take "export" and 422.
+    for module in (imports, documents, actors, export, recommendations, status, stats, keys):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(auth.authenticate)]
         )
