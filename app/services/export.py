@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
@@ -141,8 +142,9 @@ def _batches(session: Session, stmt: Select) -> Iterator[Sequence[Row]]:
 
 
 def _plain(value: Any) -> Any:
+    # Dates and times written exactly as the JSON API writes them (UTC as "Z").
     if isinstance(value, date | datetime):
-        return value.isoformat()
+        return to_jsonable_python(value)
     return value
 
 
@@ -287,11 +289,8 @@ def _ndjson(
             actors |= _actors(session, unknown)
         history = _history(session, rec_ids) if with_history else {}
         new_docs = {r.document_id for r in rows} - documents_seen
-        texts = dict(
-            session.execute(select(Document.id, Document.text).where(Document.id.in_(new_docs)))
-            .tuples()
-            .all()
-        )
+        found = session.execute(select(Document.id, Document.text).where(Document.id.in_(new_docs)))
+        texts = {doc_id: text for doc_id, text in found}
         chunk = []
         for r in rows:
             values = r._mapping
