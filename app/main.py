@@ -15,6 +15,7 @@ from app.api import (
     imports,
     keys,
     recommendations,
+    related,
     stats,
     status,
 )
@@ -49,7 +50,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     # Every /api/v1 route checks the caller's key: a bad key is a 401 even where none is needed.
     # export before recommendations: /recommendations/{rec_id} would take "export" and 422.
-    for module in (imports, documents, actors, export, recommendations, status, stats, keys):
+    for module in (
+        imports,
+        documents,
+        actors,
+        export,
+        recommendations,
+        related,
+        status,
+        stats,
+        keys,
+    ):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(auth.authenticate)]
         )

@@ -75,6 +75,12 @@ def parse_id(ref: str | int) -> int | None:
 CLOSING_STATUSES = frozenset({Status.implemented, Status.not_implemented, Status.superseded})
 
 
+class LinkState(enum.StrEnum):
+    suggested = "suggested"
+    confirmed = "confirmed"
+    rejected = "rejected"
+
+
 class Role(enum.StrEnum):
     reader = "reader"
     analyst = "analyst"
@@ -226,6 +232,30 @@ class StatusChange(Base):
     evidence_url: Mapped[str | None] = mapped_column(String(2000))
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecommendationLink(Base):
+    """Two recommendations that say the same thing; stored once, low id first, read both ways."""
+
+    __tablename__ = "recommendation_links"
+    __table_args__ = (
+        UniqueConstraint("low_id", "high_id"),
+        CheckConstraint("low_id < high_id", name="ordered_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id", ondelete="CASCADE"))
+    high_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    # Text similarity, 0-100; null for a link an analyst made that the matcher did not find.
+    score: Mapped[float | None]
+    state: Mapped[LinkState] = mapped_column(
+        _enum(LinkState, "link_state"), default=LinkState.suggested
+    )
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiKey(Base):

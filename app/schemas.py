@@ -13,7 +13,15 @@ from pydantic import (
     model_validator,
 )
 
-from app.models import ActorKind, DatePrecision, DocType, RecommendationKind, Role, Status
+from app.models import (
+    ActorKind,
+    DatePrecision,
+    DocType,
+    LinkState,
+    RecommendationKind,
+    Role,
+    Status,
+)
 
 
 def _no_nul(value: str) -> str:
@@ -32,7 +40,9 @@ def Text(max_length: int, min_length: int = 1) -> type[str]:  # noqa: N802  (a t
 
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=200)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+Url = Annotated[
+    str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000), AfterValidator(_no_nul)
+]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 T = TypeVar("T")
@@ -212,6 +222,18 @@ class RecommendationPage(Page[RecommendationRead]):
     )
 
 
+class LinkReview(Input):
+    confirmed: bool = Field(description="true: they say the same thing; false: they do not.")
+
+
+class RelatedRead(BaseModel):
+    recommendation: RecommendationRead
+    score: float | None = Field(description="Text similarity, 0-100 (null if never computed).")
+    state: LinkState
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
 class StatusChangeCreate(Input):
     status: Status
     as_of: date | None = Field(
@@ -329,6 +351,7 @@ class ImportSummary(BaseModel):
     created: int
     updated: int
     removed: int
+    related_links: int = Field(description="New links to repeats in other recommendations.")
     new_actors: list[str]
 
 

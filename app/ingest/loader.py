@@ -11,6 +11,7 @@ from app.ingest import manifest
 from app.ingest.actors import ActorSpec, Registry
 from app.ingest.parser import ParsedItem, ParseResult, normalize, parse, prose_default
 from app.models import Actor, ActorAlias, Document, Recommendation, StatusChange
+from app.services import related
 from app.services.actors import normalize_key
 
 ACTORS_FILE = "actors.toml"
@@ -29,6 +30,7 @@ class LoadReport:
     updated: int = 0
     removed: int = 0
     kept_with_history: int = 0
+    links: int = 0
     new_actors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -201,6 +203,7 @@ def seed(session: Session, seeds_dir: Path) -> list[LoadReport]:
             },
         )
         upsert_items(session, document, result.items, actors, report)
+        report.links = related.refresh(session, _ids(session, document))
         reports.append(report)
     return reports
 
@@ -254,7 +257,14 @@ def import_briefing(session: Session, fields: dict, *, dry_run: bool) -> ImportR
     }
     document = _document(session, values)
     upsert_items(session, document, result.items, actors, report)
+    report.links = related.refresh(session, _ids(session, document))
     return ImportResult(document, result, report)
+
+
+def _ids(session: Session, document: Document) -> list[int]:
+    return list(
+        session.scalars(select(Recommendation.id).where(Recommendation.document_id == document.id))
+    )
 
 
 def item_summaries(items: list[ParsedItem]) -> list[dict]:
@@ -283,5 +293,6 @@ def summary(report: LoadReport) -> dict:
         "created": report.created,
         "updated": report.updated,
         "removed": report.removed,
+        "related_links": report.links,
         "new_actors": report.new_actors,
     }
