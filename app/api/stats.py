@@ -30,7 +30,8 @@ SHARES = (
     " counts a recommendation under each of its actors (so rows can add up to more than"
     " `total`); with `rollup=true` under each top-level ancestor of its actors, once per"
     " ancestor. `by=year` is the document's publication year. Recommendations with no actor,"
-    " theme or date fall in a row whose key is null.",
+    " theme or date fall in a row whose key is null. Rows come in lifecycle order (status),"
+    " time order (document, year), or largest first, then by name.",
 )
 def get_stats(
     session: SessionDep,
