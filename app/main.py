@@ -18,6 +18,7 @@ from app.api import (
     related,
     stats,
     status,
+    web,
 )
 from app.api.strict import forbid_unknown_query
 from app.config import Settings, get_settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.include_router(health.router)
+    web.install(app)
     # Every /api/v1 route checks the caller's key: a bad key is a 401 even where none is needed.
     # export before recommendations: /recommendations/{rec_id} would take "export" and 422.
     for module in (
