@@ -300,18 +300,10 @@ class Problem(BaseModel):
     errors: list[dict] | None = None
 
 
-class ImportedDocument(Output):
+class ImportedDocument(DocumentRead):
     """The imported document; id and timestamps are null in a dry run."""
 
     id: int | None = None
-    slug: str
-    title: str
-    publisher: str
-    doc_type: DocType
-    published_on: date | None
-    date_precision: DatePrecision | None
-    url: str | None
-    source_file: str | None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -19,16 +19,8 @@ router = APIRouter(prefix="/documents", tags=["documents"])
 
 MAX_UPLOAD_BYTES = 20_000_000
 
-_FORM_FIELDS = (
-    "title",
-    "publisher",
-    "doc_type",
-    "published_on",
-    "date_precision",
-    "url",
-    "slug",
-    "source_file",
-)
+# Multipart sends the JSON body's fields as form fields, and the text as a file.
+_FORM_FIELDS = [name for name in ImportRequest.model_fields if name not in ("text", "dry_run")]
 _OPENAPI_BODY = {
     "requestBody": {
         "required": True,
