@@ -59,7 +59,15 @@ def serve(
     """Serve the HTTP API with uvicorn."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    # Our own request log replaces uvicorn's access log, which would print query strings.
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+    )
 
 
 @db_app.command("upgrade")

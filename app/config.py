@@ -2,8 +2,10 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +18,20 @@ class Settings(BaseSettings):
     read_requires_key: bool = False
     default_page_size: int = 50
     max_page_size: int = 500
+    # Largest request body accepted (413 above it); the 20 MB import upload must fit.
+    max_body_bytes: int = 25 * 1024 * 1024
+    # Origins allowed to call the API from a browser, exact (scheme://host[:port]), comma-separated;
+    # empty means no CORS headers at all.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # One JSON line per request on stderr (id, method, route, status, duration).
+    request_log: bool = True
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
 
 @lru_cache

@@ -126,7 +126,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+        titles = {
+            400: "Bad request",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Content too large",
+        }
         title = titles.get(exc.status_code, "HTTP error")
         return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
 

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy.orm import sessionmaker
 
-from app import auth, errors
+from app import auth, errors, middleware, openapi
 from app.api import (
     actors,
     documents,
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    openapi.install(app)
+    middleware.install(app, settings)
     app.include_router(health.router)
     web.install(app)
     # Every /api/v1 route checks the caller's key: a bad key is a 401 even where none is needed.
