@@ -65,6 +65,17 @@ class PostgresServer:
             "--no-sync",
             "--locale=C",
         )
+        self.resume()
+
+    def halt(self) -> None:
+        """Stop the server (fast: connections are cut) but keep its data, for resume()."""
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop"
+        )
+
+    def resume(self) -> None:
+        """Start the server on its data directory, on the same port."""
+        data = self.root / "data"
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
