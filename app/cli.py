@@ -18,7 +18,7 @@ from app.ingest.manifest import partial_date
 from app.ingest.parser import ParseError
 from app.models import DocType, Role
 from app.schemas import DocumentCreate
-from app.services import documents, export, keys
+from app.services import bulk, documents, export, keys
 from app.services.export import Format
 from app.services.querying import RecommendationFilter
 
@@ -235,6 +235,30 @@ def export_command(
             for chunk in chunks:
                 out.write(chunk)
     typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("load")
+def load_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An NDJSON export.")],
+    batch: Annotated[
+        int, typer.Option(min=1, help="Recommendations per transaction.")
+    ] = bulk.BATCH,
+) -> None:
+    """Bulk-load an NDJSON export (a backup); loading the same file again adds nothing."""
+    with _session() as session, file.open("rb") as lines:
+        try:
+            report = bulk.load(session, lines, batch=batch)
+        except (ValueError, KeyError, TypeError) as exc:
+            typer.echo(f"error: {file}: {exc!r}", err=True)
+            raise typer.Exit(2) from exc
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"loaded {report.recommendations} recommendations ({report.already_there} already there), "
+        f"{report.documents} documents, {report.actors} actors, "
+        f"{report.status_changes} status changes, {report.links} links "
+        f"in {report.seconds:.1f} s ({report.rate:,.0f} recommendations/s)"
+    )
 
 
 if __name__ == "__main__":

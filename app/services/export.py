@@ -22,6 +22,7 @@ from app.models import (
     ActorAlias,
     Document,
     Recommendation,
+    RecommendationLink,
     StatusChange,
     recommendation_actors,
 )
@@ -306,3 +307,19 @@ def _ndjson(
                 record["history"] = history[r.id]
             chunk.append(_json_line(record))
         yield "".join(chunk)
+    if backup:
+        yield from _backup_links(session)
+
+
+LINK_FIELDS = ("low_id", "high_id", "score", "state", "reviewed_by", "reviewed_at", "created_at")
+
+
+def _backup_links(session: Session) -> Iterator[str]:
+    """Related-recommendation links last, by the `id`s of the recommendation lines above."""
+    stmt = select(*(getattr(RecommendationLink, n) for n in LINK_FIELDS)).order_by(
+        RecommendationLink.id
+    )
+    for rows in _batches(session, stmt):
+        yield "".join(
+            _json_line({"type": "link"} | dict(zip(LINK_FIELDS, r, strict=True))) for r in rows
+        )

@@ -1,0 +1,150 @@
+"""`recotrack load`: an NDJSON backup loaded into an empty database gives the same data back."""
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from app import migrate
+from app.cli import app as cli
+from app.config import get_settings
+from tests.factories import make_actor, make_document
+from tests.test_seed_import import run_seed
+from tests.test_stats import record
+
+
+def run(url: str, *args: str):
+    """Run the command line on the database at url."""
+    get_settings.cache_clear()  # settings are read once per process; re-read the URL
+    try:
+        result = CliRunner().invoke(cli, list(args), env={"RECOTRACK_DATABASE_URL": url})
+    finally:
+        get_settings.cache_clear()
+    return result
+
+
+@pytest.fixture
+def empty_url(database_url: str, tmp_path: Path) -> str:
+    """Another migrated, empty database on the same backend."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'restored.db'}"
+    else:
+        parsed = make_url(database_url)
+        conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS "recotrack_restored" WITH (FORCE)')
+            conn.execute('CREATE DATABASE "recotrack_restored"')
+        url = parsed.set(database="recotrack_restored").render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    return url
+
+
+def backup(url: str, path: Path) -> list[dict]:
+    result = run(url, "export", "--format", "ndjson", "--with-history", "--output", str(path))
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def load(url: str, path: Path, *args: str) -> str:
+    result = run(url, "load", str(path), *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def without_ids(lines: list[dict]) -> list[dict]:
+    """The lines with every database id replaced by the line number of what it points to."""
+    recs = {line["id"]: n for n, line in enumerate(lines) if line["type"] == "recommendation"}
+    plain = []
+    for line in lines:
+        line = dict(line)
+        if line["type"] == "recommendation":
+            line["id"] = recs[line["id"]]
+            line["parent_id"] = recs.get(line["parent_id"], line["parent_id"])
+            line["document"] = {k: v for k, v in line["document"].items() if k != "id"}
+        elif line["type"] == "link":
+            line["low_id"], line["high_id"] = recs[line["low_id"]], recs[line["high_id"]]
+        line.pop("id", None) if line["type"] == "document" else None
+        plain.append(line)
+    return plain
+
+
+@pytest.fixture
+def assessed(client, as_role):
+    """The seed, a status history, a confirmed link, an analyst's item with a sub-item."""
+    run_seed(client)
+    items = client.get("/api/v1/recommendations", params={"limit": 5}).json()["items"]
+    first, second, third = (item["id"] for item in items[:3])
+    record(client, first, "in_progress", "2015-01-01")
+    record(client, first, "implemented", "2016-01-01")
+    record(client, second, "not_started", "2014-06-01")
+    linked = client.post(
+        f"/api/v1/recommendations/{second}/related/{third}", json={"confirmed": True}
+    )
+    assert linked.status_code in (200, 201), linked.text
+    make_actor(client, name="Nobody Asked", kind="civil_society", aliases=["NA group"])
+    document = make_document(client, title="Analyst notes", text="Notes.")
+    analyst = as_role("analyst")
+    parent = analyst.post(
+        "/api/v1/recommendations",
+        json={"document_id": document["id"], "text": "Fund the courts.", "actors": ["MINUSMA"]},
+    ).json()
+    child = analyst.post(
+        "/api/v1/recommendations",
+        json={"document_id": document["id"], "text": "Pay judges.", "parent_id": parent["id"]},
+    )
+    assert child.status_code == 201, child.text
+    make_document(client, title="Nothing to ask", text="No recommendations here.")
+    return first
+
+
+def test_backup_loads_into_an_empty_database_unchanged(client, assessed, empty_url, tmp_path):
+    source = client.app.state.settings.database_url
+    before = backup(source, tmp_path / "before.ndjson")
+    kinds = {line["type"] for line in before}
+    assert kinds == {"actor", "document", "recommendation", "link"}
+    out = load(empty_url, tmp_path / "before.ndjson", "--batch", "7")
+    assert "0 already there" in out
+    after = backup(empty_url, tmp_path / "after.ndjson")
+    assert without_ids(after) == without_ids(before)
+
+    # Loading the same file again adds nothing.
+    out = load(empty_url, tmp_path / "before.ndjson")
+    assert out.startswith("loaded 0 recommendations")
+    assert "0 documents, 0 actors, 0 status changes, 0 links" in out
+    assert backup(empty_url, tmp_path / "again.ndjson") == after
+
+
+def test_history_is_added_to_recommendations_already_there(client, assessed, empty_url, tmp_path):
+    # Restoring onto a freshly seeded database gives the seeded items their history back.
+    path = tmp_path / "backup.ndjson"
+    before = backup(client.app.state.settings.database_url, path)
+    assert run(empty_url, "seed").exit_code == 0
+    load(empty_url, path)
+    after = backup(empty_url, tmp_path / "after.ndjson")
+    fields = ("source_key", "text", "status", "status_as_of", "version", "history")
+
+    def assessments(lines):
+        return [{k: line[k] for k in fields} for line in lines if line["type"] == "recommendation"]
+
+    assert assessments(after) == assessments(before)
+    links = [
+        (line["state"], line["reviewed_by"])
+        for line in without_ids(after)
+        if line["type"] == "link"
+    ]
+    assert links == [
+        (line["state"], line["reviewed_by"])
+        for line in without_ids(before)
+        if line["type"] == "link"
+    ]
+
+
+def test_bad_line_is_an_error_naming_it(empty_url, tmp_path):
+    path = tmp_path / "bad.ndjson"
+    path.write_text('{"type": "actor", "name": "UN", "kind": "other"}\nnot json\n')
+    result = run(empty_url, "load", str(path))
+    assert result.exit_code == 2
+    assert "line 2" in result.output
