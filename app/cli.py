@@ -224,6 +224,7 @@ def export_command(
 ) -> None:
     """Export every recommendation; ndjson --with-history is a complete backup."""
     with _session() as session:
+        export.begin_snapshot(session)
         chunks = export.lines(session, RecommendationFilter(), fmt, with_history=with_history)
         if output is None:
             stream = typer.get_binary_stream("stdout")

@@ -118,6 +118,15 @@ def statement(session: Session, f: RecommendationFilter) -> Select:
     return stmt.order_by(*querying.order_by(f, session))
 
 
+def begin_snapshot(session: Session) -> None:
+    """Read the whole export from one snapshot, so a backup never mixes before and after a write.
+
+    PostgreSQL needs REPEATABLE READ for that; a SQLite read transaction is a snapshot already.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def is_unfiltered(f: RecommendationFilter) -> bool:
     """True when the filter selects every recommendation (whatever its sort)."""
     return dataclasses.replace(f, sort=["id"]) == RecommendationFilter()
