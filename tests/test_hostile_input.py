@@ -319,3 +319,29 @@ def test_injection_in_other_routes_is_422_or_empty(client, two_items):
     for ref in INJECTIONS[:4]:
         assert client.get(f"/api/v1/documents/{ref}").status_code in (404, 422)
         assert client.get(f"/api/v1/keys/{ref}").status_code in (404, 422)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/recommendations?updated_since=9999-12-31T23:59:59-14:00",
+        "/api/v1/recommendations?updated_since=0001-01-01T00:00:00%2B14:00",
+        "/api/v1/stats?updated_since=9999-12-31T23:59:59-14:00",
+        "/api/v1/recommendations/export?format=csv&updated_since=0001-01-01T00:00:00%2B14:00",
+    ],
+)
+def test_timestamps_that_overflow_in_utc_are_422(client, url):
+    # Found by probing the edges: these were a 500 (OverflowError while binding to UTC).
+    body = _problem(client.get(url), 422)
+    assert body["errors"][0]["loc"] == ["query", "updated_since"]
+
+
+def test_extreme_but_valid_dates_are_fine(client):
+    make_recommendation(client)
+    for params in [
+        {"updated_since": "9999-12-31T00:00:00Z"},
+        {"updated_since": "0001-01-01T00:00:00Z"},
+        {"as_of": "0001-01-01"},
+        {"published_from": "0001-01-01", "published_to": "9999-12-31"},
+    ]:
+        assert client.get("/api/v1/recommendations", params=params).status_code == 200, params

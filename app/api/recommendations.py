@@ -1,6 +1,6 @@
 """/api/v1/recommendations"""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -79,6 +79,11 @@ def recommendation_filter(
         raise invalid("parent", f"ids run from 1 to {MAX_ID}")
     if updated_since is not None and updated_since.tzinfo is None:
         raise invalid("updated_since", "give a timezone, e.g. 2024-01-01T00:00:00Z")
+    if updated_since is not None:
+        try:  # 9999-12-31T23:59-14:00 is past the last representable instant in UTC
+            updated_since = updated_since.astimezone(UTC)
+        except OverflowError as exc:
+            raise invalid("updated_since", "is out of range once converted to UTC") from exc
     if q is not None:
         search.parse(q)  # a malformed query is a 422 before any SQL runs
     return RecommendationFilter(
