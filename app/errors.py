@@ -8,6 +8,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -148,6 +149,17 @@ def install(app: FastAPI) -> None:
             412,
             "Precondition failed",
             "The item was changed by another request meanwhile; fetch it again and retry.",
+        )
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_exhausted(_request: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
+        # Every pooled connection stayed busy for pool_timeout: overload, not a bug.
+        log.warning("database connection pool exhausted: %s", exc)
+        return problem(
+            503,
+            "Service unavailable",
+            "The database is busy; retry later.",
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(OperationalError)

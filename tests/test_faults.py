@@ -15,7 +15,7 @@ from datetime import date
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
 from app.config import Settings
@@ -165,6 +165,23 @@ def test_sqlite_outage_is_503_and_recovers_by_itself(tmp_path):
         assert http.get("/readyz").status_code == 200
         assert http.post("/api/v1/actors", json={"name": "EU"}, headers=admin).status_code == 201
         assert [a["name"] for a in http.get("/api/v1/actors").json()["items"]] == ["EU", "UN"]
+
+
+def test_exhausted_connection_pool_is_503_not_500(database_url):
+    app = create_app(Settings(database_url=database_url, request_log=False))
+    with TestClient(app, raise_server_exceptions=False) as http:
+        # A pool of one connection, held elsewhere: the request waits pool_timeout, then gives up.
+        engine = make_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+        app.state.engine, app.state.sessionmaker = engine, sessionmaker(engine)
+        try:
+            held = engine.connect()
+            busy = http.get("/api/v1/actors")
+            _assert_503(busy)
+            assert busy.headers["retry-after"] == "1"
+            held.close()
+            assert http.get("/api/v1/actors").status_code == 200
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="module")
