@@ -7,12 +7,15 @@ the same file twice therefore adds nothing. README.md, "Backup and restore", has
 """
 
 import hashlib
-import json
+import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from queue import Empty, Queue
 
+import orjson
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -27,12 +30,12 @@ from app.models import (
     RecommendationLink,
     Status,
     StatusChange,
-    recommendation_actors,
 )
 from app.services.actors import normalize_key
 from app.services.export import DOCUMENT_FIELDS, HISTORY_FIELDS
 
 BATCH = 5000
+SQLITE_CACHE_KIB = 256 * 1024
 REC_COLUMNS = (
     "label",
     "position",
@@ -43,6 +46,17 @@ REC_COLUMNS = (
     "source_start",
     "source_end",
 )
+
+REC_INSERT = ("id", "document_id", "parent_id", "source_key", *REC_COLUMNS) + (
+    "status",
+    "status_as_of",
+    "version",
+    "created_at",
+    "updated_at",
+)
+CHANGE_INSERT = ("recommendation_id", *HISTORY_FIELDS)
+# SQLite's full-text insert trigger (migration 0002).
+FTS_TRIGGER = "recommendations_fts_ai"
 
 _recs = Recommendation.__table__
 _changes = StatusChange.__table__
@@ -76,14 +90,50 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _day(value: str | None, as_text: bool) -> date | str | None:
+    if not value:
+        return None
+    day = date.fromisoformat(value)
+    return day.isoformat() if as_text else day
+
+
+def _moment(value: str | None, as_text: bool) -> datetime | str:
+    moment = datetime.fromisoformat(value) if value else utcnow()
+    if moment.tzinfo is None:
+        raise ValueError(f"time without a timezone: {value!r}")
+    moment = moment.astimezone(UTC)
+    # As SQLAlchemy stores a DateTime in SQLite: naive UTC text with microseconds.
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds") if as_text else moment
+
+
+def _prepare(line: dict, as_text: bool) -> None:
+    """Add what the inserts need that no database id is needed for (done off the main thread)."""
+    line["_key"] = line.get("source_key") or derived_key(
+        line["position"], line.get("label"), line["text"]
+    )
+    line["_row"] = (
+        (line.get("source_key"),)
+        + tuple(line.get(name) for name in REC_COLUMNS)
+        + (
+            line.get("status") or Status.unassessed.value,
+            _day(line.get("status_as_of"), as_text),
+            line.get("version") or 1,
+            _moment(line.get("created_at"), as_text),
+            _moment(line.get("updated_at"), as_text),
+        )
+    )
+    line["_history"] = [
+        (c["previous_status"], c["status"], _day(c["as_of"], as_text))
+        + (c.get("note"), c.get("evidence_url"), c["recorded_by"])
+        + (_moment(c["recorded_at"], as_text),)
+        for c in line.get("history") or ()
+    ]
+
+
 def derived_key(position: int, label: str | None, text_: str) -> str:
     """The identity of a recommendation without a source key, within its document."""
     raw = f"{position}\x1f{label or ''}\x1f{text_}".encode()
     return "#" + hashlib.sha1(raw, usedforsecurity=False).hexdigest()
-
-
-def _key(row: dict) -> str:
-    return row["source_key"] or derived_key(row["position"], row["label"], row["text"])
 
 
 def _latest(history: list[dict]) -> dict | None:
@@ -99,6 +149,7 @@ class Loader:
         self.report = LoadReport()
         self.dialect = session.get_bind().dialect.name
         self.actor_ids: dict[str, int] = {}  # name key or alias key -> actor id
+        self.actor_names: dict[str, int] = {}  # as written in the file -> actor id
         self.actor_parents: dict[int, str] = {}  # new actor -> its parent's name, set at the end
         self.doc_ids: dict[str, int] = {}
         self.new_docs: set[int] = set()
@@ -111,6 +162,9 @@ class Loader:
         begin_write(self.session)
         if self.actor_ids or self.doc_ids:
             return
+        if self.dialect == "sqlite":
+            # Index pages stay in memory across batches (the default cache is 2 MB).
+            self.session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
         for actor_id, key in self.session.execute(select(Actor.id, Actor.name_key)):
             self.actor_ids[key] = actor_id
         for actor_id, key in self.session.execute(select(ActorAlias.actor_id, ActorAlias.key)):
@@ -119,6 +173,13 @@ class Loader:
 
     def actor(self, spec: dict) -> int:
         """The id of the actor with this name or alias, created (with its aliases) if new."""
+        known = self.actor_names.get(spec["name"])
+        if known is not None:
+            return known
+        self.actor_names[spec["name"]] = actor_id = self._actor(spec)
+        return actor_id
+
+    def _actor(self, spec: dict) -> int:
         key = normalize_key(spec["name"])
         found = self.actor_ids.get(key)
         if found is not None:
@@ -185,35 +246,19 @@ class Loader:
 
     def recommendations(self, lines: list[dict]) -> None:
         """Insert one batch of recommendation lines (and their links and history)."""
-        rows, matched = [], []
+        new, matched = [], []
         for line in lines:
             doc_id = self.document(line["document"])
-            actor_ids = list(dict.fromkeys(self.actor(a) for a in line.get("actors") or []))
-            row = {name: line.get(name) for name in REC_COLUMNS}
-            row |= {
-                "document_id": doc_id,
-                "source_key": line.get("source_key"),
-                "status": line.get("status") or Status.unassessed.value,
-                "status_as_of": _date(line.get("status_as_of")),
-                "version": line.get("version") or 1,
-                "created_at": _time(line.get("created_at")) or utcnow(),
-                "updated_at": _time(line.get("updated_at")) or utcnow(),
-            }
             keys = self._keys_of(doc_id)
-            key = _key(row)
-            if key in keys:
-                if keys[key] > 0:  # else a repeat of a line earlier in this batch
-                    self.rec_ids[line["id"]] = keys[key]
-                    matched.append((keys[key], line))
-                continue
-            keys[key] = 0  # a repeat of this key later in the file is the same row
-            history = [
-                {name: change.get(name) for name in HISTORY_FIELDS}
-                | {"as_of": _date(change["as_of"]), "recorded_at": _time(change["recorded_at"])}
-                for change in line.get("history") or []
-            ]
-            rows.append((line, row, actor_ids, history, key))
-        self._insert(rows)
+            key = line["_key"]
+            found = keys.get(key)
+            if found is None:
+                keys[key] = 0  # a repeat of this key later in the batch is the same row
+                new.append((line, doc_id, key))
+            elif found > 0:  # else a repeat of a line earlier in this batch
+                self.rec_ids[line["id"]] = found
+                matched.append((found, line))
+        self._insert(new)
         self._merge_history(matched)
         self.report.already_there += len(matched)
 
@@ -229,33 +274,68 @@ class Loader:
         top = self.session.scalar(select(func.max(_recs.c.id))) or 0
         return list(range(top + 1, top + n + 1))
 
-    def _insert(self, items: list[tuple]) -> None:
+    @contextmanager
+    def _fts_after(self, first: int, last: int) -> Iterator[None]:
+        """On SQLite, index the batch's text in one statement instead of a trigger per row.
+
+        The insert trigger costs three times the rest of the load; it is dropped and created
+        again inside the batch's transaction, so no other writer ever sees it missing.
+        """
+        trigger = None
+        if self.dialect == "sqlite":
+            trigger = self.session.scalar(
+                text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+                {"name": FTS_TRIGGER},
+            )
+        if trigger is None:
+            yield
+            return
+        self.session.execute(text(f"DROP TRIGGER {FTS_TRIGGER}"))
+        yield
+        self.session.execute(
+            text(
+                "INSERT INTO recommendations_fts(rowid, text, addressee_raw) "
+                "SELECT id, text, addressee_raw FROM recommendations WHERE id BETWEEN :a AND :b"
+            ),
+            {"a": first, "b": last},
+        )
+        self.session.execute(text(trigger))
+
+    def _executemany(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """One multi-row insert through the driver: 2-3x faster than typed Core parameters."""
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        marks = ", ".join([mark] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        self.session.connection().exec_driver_sql(sql, rows)
+
+    def _insert(self, items: list[tuple[dict, int, str]]) -> None:
         """Insert new rows in file order, with ids allocated up front."""
         if not items:
             return
-        for rec_id, (line, row, *_rest) in zip(self._allocate(len(items)), items, strict=True):
-            row["id"] = rec_id
+        ids = self._allocate(len(items))
+        for rec_id, (line, _, _) in zip(ids, items, strict=True):
             self.rec_ids[line["id"]] = rec_id
-        links, changes = [], []
-        for line, row, actor_ids, history, key in items:
+        recs, links, changes = [], [], []
+        actor = self.actor
+        for rec_id, (line, doc_id, key) in zip(ids, items, strict=True):
             parent = line.get("parent_id")
             parent_id = self.rec_ids.get(parent) if parent is not None else None
             # A parent later in the file gets its id only now: linked in finish().
-            if parent_id is not None and parent_id >= row["id"]:
+            if parent_id is not None and parent_id >= rec_id:
                 parent_id = None
-            row["parent_id"] = parent_id
             if parent_id is None and (parent is not None or line.get("parent_source_key")):
-                self.orphans.append(
-                    (row["id"], parent, row["document_id"], line.get("parent_source_key"))
-                )
-            self.doc_keys[row["document_id"]][key] = row["id"]
-            links += [{"recommendation_id": row["id"], "actor_id": a} for a in actor_ids]
-            changes += [change | {"recommendation_id": row["id"]} for change in history]
-        self.session.execute(insert(_recs), [row for _, row, *_rest in items])
+                self.orphans.append((rec_id, parent, doc_id, line.get("parent_source_key")))
+            self.doc_keys[doc_id][key] = rec_id
+            recs.append((rec_id, doc_id, parent_id) + line["_row"])
+            for actor_id in dict.fromkeys(actor(a) for a in line.get("actors") or ()):
+                links.append((rec_id, actor_id))
+            changes += [(rec_id,) + change for change in line["_history"]]
+        with self._fts_after(ids[0], ids[-1]):
+            self._executemany("recommendations", REC_INSERT, recs)
         if links:
-            self.session.execute(insert(recommendation_actors), links)
+            self._executemany("recommendation_actors", ("recommendation_id", "actor_id"), links)
         if changes:
-            self.session.execute(insert(_changes), changes)
+            self._executemany("status_changes", CHANGE_INSERT, changes)
         self.report.recommendations += len(items)
         self.report.status_changes += len(changes)
 
@@ -361,41 +441,86 @@ class Loader:
         return self.session.scalar(select(func.count()).select_from(RecommendationLink)) or 0
 
 
-def _parsed(lines: Iterable[str | bytes]) -> Iterator[dict]:
+def _chunks(lines: Iterable[str | bytes], batch: int, as_text: bool) -> Iterator[list[dict]]:
+    """Parsed and prepared records, in lists holding up to `batch` recommendations."""
+    chunk: list[dict] = []
+    recs = 0
     for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
-        except ValueError as exc:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
             raise ValueError(f"line {number}: not JSON ({exc})") from None
         if not isinstance(record, dict) or "type" not in record:
             raise ValueError(f"line {number}: not an object with a 'type'")
-        yield record
+        if record["type"] == "recommendation":
+            try:
+                _prepare(record, as_text)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"line {number}: {exc!r}") from None
+            recs += 1
+        chunk.append(record)
+        if recs >= batch:
+            yield chunk
+            chunk, recs = [], 0
+    yield chunk
+
+
+def _in_background(chunks: Iterator[list[dict]]) -> Iterator[list[dict]]:
+    """Run the parsing in a thread: SQLite releases the GIL while it writes, so both cores work."""
+    queue: Queue = Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                queue.put(chunk)
+            queue.put(None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            queue.put(exc)
+
+    worker = threading.Thread(target=produce, name="ndjson-parser", daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                pass
+        worker.join()
 
 
 def load(session: Session, lines: Iterable[str | bytes], *, batch: int = BATCH) -> LoadReport:
     """Load NDJSON export lines, committing every `batch` recommendations."""
     started = time.perf_counter()
     loader = Loader(session, batch)
-    pending: list[dict] = []
     loader._begin()
-    for record in _parsed(lines):
-        kind = record["type"]
-        if kind == "actor":
-            loader.actor(record)
-        elif kind == "document":
-            loader.document(record)
-        elif kind == "link":
-            loader.links.append(record)
-        elif kind == "recommendation":
-            pending.append(record)
-            if len(pending) >= batch:
-                loader.recommendations(pending)
-                session.commit()
-                pending = []
-                loader._begin()
-    loader.recommendations(pending)
+    as_text = loader.dialect == "sqlite"
+    for chunk in _in_background(_chunks(lines, batch, as_text)):
+        pending = []
+        for record in chunk:
+            kind = record["type"]
+            if kind == "actor":
+                loader.actor(record)
+            elif kind == "document":
+                loader.document(record)
+            elif kind == "link":
+                loader.links.append(record)
+            elif kind == "recommendation":
+                pending.append(record)
+        if pending:
+            loader.recommendations(pending)
+            session.commit()
+            loader._begin()
     loader.finish()
     session.commit()
     loader.report.seconds = time.perf_counter() - started
