@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate seed lint clean
+.PHONY: run test install install-dev migrate seed lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: seed
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# recotrack beside Datasette, and PostgreSQL with 4 workers; writes bench/RESULTS.md (~12 min).
+# BENCH_ARGS=--big adds the 1M-row figures; --profile adds py-spy profiles.
+bench: install-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/python -m ruff check app tests migrations
