@@ -43,6 +43,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # The dashboard's static pages: their data comes from the API, under its rules.
     ("GET", "/"): Rule(PUBLIC),
     ("GET", "/documents/{ref}"): Rule(PUBLIC),
+    ("GET", "/static/{path}"): Rule(PUBLIC),
     ("GET", "/openapi.json"): Rule(PUBLIC),
     ("GET", "/docs"): Rule(PUBLIC),
     ("GET", "/docs/oauth2-redirect"): Rule(PUBLIC),
@@ -97,7 +98,8 @@ def app_routes() -> list[tuple[str, str]]:
     app = create_app(Settings(database_url="sqlite://"))
     found = set()
     for context in iter_route_contexts(app.routes):
-        for method in getattr(context.original_route, "methods", None) or ():
+        # A mount (static files) serves GET under its prefix.
+        for method in getattr(context.original_route, "methods", None) or ("GET",):
             if method != "HEAD":
                 found.add((method, context.path_format or ""))
     return sorted(found, key=lambda r: (r[1], r[0]))
@@ -151,6 +153,7 @@ def make_world(client: TestClient) -> dict:
         "other_id": other["id"],
         "change_id": change.json()["id"],
         "name": f"spare-{n}",
+        "path": "dashboard.css",
     }
 
 
