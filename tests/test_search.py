@@ -1,5 +1,7 @@
 """Full-text search (q) and facets, on SQLite FTS5 and PostgreSQL tsvector."""
 
+from urllib.parse import parse_qsl
+
 import pytest
 
 from app.services import search
@@ -186,3 +188,14 @@ def test_query_language_renders_for_both_engines():
         "(('reconcile':*)) & (('national' <-> 'dialogue')) & (('elections') | ('vote'))"
         " & (!('junta')) & (('town':*))"
     )
+
+
+@pytest.mark.parametrize("query", ["", "q=reconcile", "publisher=ICG", "q=the&kind=list"])
+def test_each_facet_count_is_the_total_of_the_list_narrowed_by_it(client, corpus, query):
+    body = client.get(f"{URL}?{query}&facets=status,actor,document,publisher,doc_type").json()
+    for name, values in body["facets"].items():
+        for facet in values:
+            ref = facet["id"] if name in ("actor", "document") else facet["value"]
+            params = [*parse_qsl(query), (name, ref)]
+            narrowed = client.get(URL, params=params).json()
+            assert narrowed["total"] == facet["count"], (name, facet)
