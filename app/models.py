@@ -129,7 +129,12 @@ recommendation_actors = Table(
         ForeignKey("recommendations.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    # A copy of the recommendation's status, kept by triggers (migration 0004), so counts and
+    # stats by actor and status read one covering index range.
+    Column("status", String(32), nullable=False, server_default="unassessed"),
+    Index("ix_recommendation_actors_actor_id_status", "actor_id", "status", "recommendation_id"),
+    Index("ix_recommendation_actors_status", "status", "recommendation_id"),
 )
 
 
@@ -170,6 +175,8 @@ class Recommendation(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("document_id", "source_key"),
         Index("ix_recommendations_document_id_position", "document_id", "position"),
+        # Newest-first pages walk documents by date, then each document's items in id order.
+        Index("ix_recommendations_document_id_id", "document_id", "id"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
 

@@ -257,7 +257,9 @@ def wrk(base: str, script: Path, concurrency: int, seconds: float = SECONDS) -> 
     command = ["wrk", "-t", str(min(concurrency, 2)), "-c", str(concurrency)]
     command += ["-d", f"{seconds}s", "--timeout", "30s", "--latency", "-s", str(script), base]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
-    found = {p: _ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M)}
+    found = {p: _ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M)}
+    if "50" not in found:
+        raise RuntimeError(f"wrk gave no latencies:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from queue import Empty, Queue
 
 import orjson
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,8 +55,10 @@ REC_INSERT = ("id", "document_id", "parent_id", "source_key", *REC_COLUMNS) + (
     "updated_at",
 )
 CHANGE_INSERT = ("recommendation_id", *HISTORY_FIELDS)
-# SQLite's full-text insert trigger (migration 0002).
+LINK_INSERT = ("recommendation_id", "actor_id", "status")
+# SQLite's per-row insert triggers: full text (migration 0002), link status (0004).
 FTS_TRIGGER = "recommendations_fts_ai"
+BULK_TRIGGERS = (FTS_TRIGGER, "recommendation_actors_status_ai")
 
 _recs = Recommendation.__table__
 _changes = StatusChange.__table__
@@ -111,11 +113,12 @@ def _prepare(line: dict, as_text: bool) -> None:
     line["_key"] = line.get("source_key") or derived_key(
         line["position"], line.get("label"), line["text"]
     )
+    line["_status"] = line.get("status") or Status.unassessed.value
     line["_row"] = (
         (line.get("source_key"),)
         + tuple(line.get(name) for name in REC_COLUMNS)
         + (
-            line.get("status") or Status.unassessed.value,
+            line["_status"],
             _day(line.get("status_as_of"), as_text),
             line.get("version") or 1,
             _moment(line.get("created_at"), as_text),
@@ -275,31 +278,35 @@ class Loader:
         return list(range(top + 1, top + n + 1))
 
     @contextmanager
-    def _fts_after(self, first: int, last: int) -> Iterator[None]:
-        """On SQLite, index the batch's text in one statement instead of a trigger per row.
+    def _bulk_triggers(self, first: int, last: int) -> Iterator[None]:
+        """On SQLite, do a batch's trigger work in two statements instead of a trigger per row.
 
-        The insert trigger costs three times the rest of the load; it is dropped and created
-        again inside the batch's transaction, so no other writer ever sees it missing.
+        The full-text insert trigger alone costs three times the rest of the load. The triggers
+        are dropped and created again inside the batch's transaction, so no other connection
+        ever sees them missing; the inserts give recommendation_actors its status themselves.
         """
-        trigger = None
+        found = {}
         if self.dialect == "sqlite":
-            trigger = self.session.scalar(
-                text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-                {"name": FTS_TRIGGER},
+            rows = self.session.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN :n"
+                ).bindparams(bindparam("n", expanding=True)),
+                {"n": list(BULK_TRIGGERS)},
             )
-        if trigger is None:
-            yield
-            return
-        self.session.execute(text(f"DROP TRIGGER {FTS_TRIGGER}"))
+            found = dict(rows.all())
+        for name in found:
+            self.session.execute(text(f"DROP TRIGGER {name}"))
         yield
-        self.session.execute(
-            text(
-                "INSERT INTO recommendations_fts(rowid, text, addressee_raw) "
-                "SELECT id, text, addressee_raw FROM recommendations WHERE id BETWEEN :a AND :b"
-            ),
-            {"a": first, "b": last},
-        )
-        self.session.execute(text(trigger))
+        if FTS_TRIGGER in found:
+            self.session.execute(
+                text(
+                    "INSERT INTO recommendations_fts(rowid, text, addressee_raw) SELECT id, text, "
+                    "addressee_raw FROM recommendations WHERE id BETWEEN :a AND :b"
+                ),
+                {"a": first, "b": last},
+            )
+        for ddl in found.values():
+            self.session.execute(text(ddl))
 
     def _executemany(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """One multi-row insert through the driver: 2-3x faster than typed Core parameters."""
@@ -328,12 +335,12 @@ class Loader:
             self.doc_keys[doc_id][key] = rec_id
             recs.append((rec_id, doc_id, parent_id) + line["_row"])
             for actor_id in dict.fromkeys(actor(a) for a in line.get("actors") or ()):
-                links.append((rec_id, actor_id))
+                links.append((rec_id, actor_id, line["_status"]))
             changes += [(rec_id,) + change for change in line["_history"]]
-        with self._fts_after(ids[0], ids[-1]):
+        with self._bulk_triggers(ids[0], ids[-1]):
             self._executemany("recommendations", REC_INSERT, recs)
-        if links:
-            self._executemany("recommendation_actors", ("recommendation_id", "actor_id"), links)
+            if links:
+                self._executemany("recommendation_actors", LINK_INSERT, links)
         if changes:
             self._executemany("status_changes", CHANGE_INSERT, changes)
         self.report.recommendations += len(items)

@@ -128,8 +128,26 @@ def _actor_tree(actor_ids: list[int]):
     return tree.union(select(Actor.id).where(Actor.parent_id == tree.c.id))
 
 
-def conditions(session: Session, f: RecommendationFilter) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a filter, over recommendations joined with documents."""
+def actor_links(session: Session, f: RecommendationFilter) -> Select:
+    """The recommendation ids linked to f's actors or their sub-actors (one per link)."""
+    ids = [actors_service.resolve(session, ref, field="actor").id for ref in f.actor]
+    tree = _actor_tree(ids)
+    link = recommendation_actors
+    linked = select(link.c.recommendation_id).where(link.c.actor_id.in_(select(tree.c.id)))
+    if f.status and f.as_of is None:
+        # The link's copy of the status narrows the index range read (migration 0004).
+        linked = linked.where(link.c.status.in_(f.status))
+    return linked
+
+
+def conditions(
+    session: Session, f: RecommendationFilter, *, correlated: bool = False
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a filter, over recommendations joined with documents.
+
+    `correlated` tests the actor per row (EXISTS) instead of against the list of every
+    recommendation of the actor: for plans that walk recommendations in order (services/walk.py).
+    """
     where: list[ColumnElement[bool]] = []
     if f.status:
         where.append(status_column(f).in_(f.status))
@@ -137,12 +155,12 @@ def conditions(session: Session, f: RecommendationFilter) -> list[ColumnElement[
         # An undated document is kept: it is not known to be published after as_of.
         where.append(or_(Document.published_on.is_(None), Document.published_on <= f.as_of))
     if f.actor:
-        ids = [actors_service.resolve(session, ref, field="actor").id for ref in f.actor]
-        tree = _actor_tree(ids)
-        linked = select(recommendation_actors.c.recommendation_id).where(
-            recommendation_actors.c.actor_id.in_(select(tree.c.id))
-        )
-        where.append(Recommendation.id.in_(linked))
+        link = recommendation_actors
+        linked = actor_links(session, f)
+        if correlated:
+            where.append(linked.where(link.c.recommendation_id == Recommendation.id).exists())
+        else:
+            where.append(Recommendation.id.in_(linked))
     if f.document:
         where.append(Recommendation.document_id.in_(_document_ids(session, f.document)))
     if f.publisher:
@@ -172,11 +190,22 @@ def conditions(session: Session, f: RecommendationFilter) -> list[ColumnElement[
     return where
 
 
-def filtered(session: Session, f: RecommendationFilter, *columns) -> Select:
-    """SELECT the given columns (default: Recommendation) of every row that matches."""
-    stmt = select(*(columns or (Recommendation,))).join(
-        Document, Document.id == Recommendation.document_id
-    )
+def needs_documents(f: RecommendationFilter) -> bool:
+    """Whether the filter's conditions read the documents table."""
+    return bool(f.as_of or f.publisher or f.doc_type or f.published_from or f.published_to)
+
+
+def filtered(
+    session: Session, f: RecommendationFilter, *columns, join_documents: bool = True
+) -> Select:
+    """SELECT the given columns (default: Recommendation) of every row that matches.
+
+    A count may leave the documents out (join_documents=False) when needs_documents(f) is
+    false: every recommendation has exactly one document.
+    """
+    stmt = select(*(columns or (Recommendation,)))
+    if join_documents or needs_documents(f):
+        stmt = stmt.join(Document, Document.id == Recommendation.document_id)
     if f.q is not None:
         stmt = search.apply(session, stmt, search.parse(f.q))
     return stmt.where(*conditions(session, f))

@@ -8,7 +8,7 @@ from app.errors import NotFound, invalid
 from app.models import Actor, Document, Recommendation
 from app.schemas import RecommendationCreate, RecommendationRead, RecommendationUpdate
 from app.services import actors as actors_service
-from app.services import querying, search
+from app.services import querying, search, walk
 from app.services.querying import RecommendationFilter
 
 _DOCUMENT_REF = (
@@ -40,9 +40,15 @@ def list_page(
     session: Session, f: RecommendationFilter, *, limit: int, offset: int
 ) -> tuple[list[RecommendationRead], int]:
     """One page of matches and the total; as_of shows historical status, q adds snippets."""
-    stmt = querying.filtered(session, f)
-    total = session.scalar(querying.filtered(session, f, func.count(Recommendation.id))) or 0
-    page = stmt.order_by(*querying.order_by(f, session)).limit(limit).offset(offset)
+    total = walk.total(session, f)
+    if walk.applies(session, f, total):
+        # Many matches, newest first: read them in order and stop after the page.
+        ids = walk.page_ids(session, f, limit=limit, offset=offset)
+        page = select(Recommendation).join(Recommendation.document)
+        page = page.where(Recommendation.id.in_(ids)).order_by(*querying.order_by(f, session))
+    else:
+        page = querying.filtered(session, f).order_by(*querying.order_by(f, session))
+        page = page.limit(limit).offset(offset)
     if f.as_of is not None:
         page = page.add_columns(querying.status_column(f), querying.status_as_of_column(f))
     rows = session.execute(_with_refs(page)).unique().all()

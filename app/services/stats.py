@@ -129,6 +129,56 @@ def _actor_rows(session: Session, base, rollup: bool) -> list[dict]:
     ]
 
 
+def _pivot(rows) -> dict:
+    """{key: {status: n}} from (key, status, n) rows, every status present."""
+    found: dict = {}
+    for key, status, n in rows:
+        found.setdefault(key, {s.value: 0 for s in Status})[status] = int(n)
+    return found
+
+
+def _all_actor_rows(session: Session) -> list[dict]:
+    """_actor_rows over every recommendation, from the links' copy of the status (0004).
+
+    One pass over the (actor_id, status, recommendation_id) index, counting (no per-row
+    CASE), instead of a lookup of every linked recommendation; recommendations without an
+    actor make the null row.
+    """
+    link = recommendation_actors
+    names = dict(session.execute(select(Actor.id, Actor.name)).all())
+    per_actor = _pivot(
+        session.execute(
+            select(link.c.actor_id, link.c.status, func.count()).group_by(
+                link.c.actor_id, link.c.status
+            )
+        )
+    )
+    # Without an actor = all - with one; both counted per status in index order.
+    every = _pivot(
+        session.execute(
+            select(literal(0), Recommendation.status, func.count()).group_by(Recommendation.status)
+        )
+    ).get(0, {})
+    linked = _pivot(
+        session.execute(
+            select(
+                literal(0), link.c.status, func.count(func.distinct(link.c.recommendation_id))
+            ).group_by(link.c.status)
+        )
+    ).get(0, {})
+    nobody = {}
+    if sum(every.values()) > sum(linked.values()):
+        nobody = {0: {s: n - linked.get(s, 0) for s, n in every.items()}}
+    rows = [
+        {"key": {"id": actor_id, "name": names[actor_id]}} | summary(sum(c.values()), c)
+        for actor_id, c in per_actor.items()
+    ]
+    if nobody:
+        rows.append({"key": None} | summary(sum(nobody[0].values()), nobody[0]))
+    rows.sort(key=lambda r: (-r["total"], r["key"] is None, r["key"] and r["key"]["name"]))
+    return rows
+
+
 def group_rows(
     session: Session, f: RecommendationFilter, by: GroupBy, *, rollup: bool = False
 ) -> dict:
@@ -138,12 +188,20 @@ def group_rows(
     status = querying.status_column(f).label("status")
     keys = [] if by in (GroupBy.status, GroupBy.actor) else _plain_keys(by)
     labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
+    # Grouping by a document column needs the join; counting alone does not.
     base = querying.filtered(
-        session, f, Recommendation.id.label("rec_id"), status, *labelled
+        session,
+        f,
+        Recommendation.id.label("rec_id"),
+        status,
+        *labelled,
+        join_documents=bool(keys) and by != GroupBy.theme,
     ).subquery()
-    overall = session.execute(
-        select(func.count(), *_status_sums(base.c.status)).select_from(base)
-    ).one()
+    # Counted per status by GROUP BY, then pivoted: cheaper than a CASE per row.
+    by_status = _pivot(
+        session.execute(select(literal(0), base.c.status, func.count()).group_by(base.c.status))
+    ).get(0, {s.value: 0 for s in Status})
+    overall = (sum(by_status.values()), *(by_status[s.value] for s in Status))
     result = {"by": by.value, "rollup": rollup, "total": overall[0]}
     result |= {"counts": _counts(overall[1:])}
     if by == GroupBy.status:
@@ -154,7 +212,10 @@ def group_rows(
         ]
         return result
     if by == GroupBy.actor:
-        result["rows"] = _actor_rows(session, base, rollup)
+        if not rollup and f == RecommendationFilter(sort=f.sort):
+            result["rows"] = _all_actor_rows(session)
+        else:
+            result["rows"] = _actor_rows(session, base, rollup)
         return result
     columns = [base.c[f"k{i}"] for i in range(len(keys))]
     if by == GroupBy.document:
