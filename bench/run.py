@@ -440,7 +440,7 @@ def comparison_table(ours: dict, theirs: dict, floor_ms: dict) -> list[str]:
             mine, other = ours.get((name, c)), theirs.get((name, c))
             if mine is None:
                 continue
-            ratio = f"{mine['rps'] / other['rps']:.2f}x" if other else "-"
+            ratio = f"{mine['rps'] / other['rps']:.2f}x" if other and other["rps"] else "-"
             spread = f"{mine['p99'] / mine['p50']:.1f}" if mine["p50"] else "-"
             base = f"{floor_ms[name]:.2f} ms" if name in floor_ms and c == 1 else ""
             rows.append(
@@ -454,7 +454,8 @@ def single_table(results: dict, floor_ms: dict | None = None) -> list[str]:
     rows = ["| query | c | recotrack | p99/p50 | floor |", "|---|---|---|---|---|"]
     for (name, c), r in results.items():
         base = f"{floor_ms[name]:.2f} ms" if floor_ms and name in floor_ms and c == 1 else ""
-        rows.append(f"| {TITLES[name]} | {c} | {_cell(r)} | {r['p99'] / r['p50']:.1f} | {base} |")
+        spread = r["p99"] / r["p50"] if r["p50"] else 0.0
+        rows.append(f"| {TITLES[name]} | {c} | {_cell(r)} | {spread:.1f} | {base} |")
     return rows
 
 
@@ -482,6 +483,7 @@ def sqlite_run(size: int, with_datasette: bool, levels, args) -> dict:
             info["Datasette"] = (theirs.ready_s, theirs.first_ms, theirs.peak_rss_mb())
         mine |= drive(ours, {"write": write}, levels)
         info["recotrack"] = info["recotrack"][:2] + (ours.peak_rss_mb(),)
+        log(f"ready / first request / peak RSS: {info}")
     finally:
         ours.stop()
         if theirs is not None:
@@ -563,6 +565,18 @@ def report(runs: list[dict], pg: dict | None, loads: dict, started: float) -> st
     return "\n".join(lines) + "\n"
 
 
+def _plain(value):
+    """JSON-ready: (query, concurrency) keys become "query@c"."""
+    if isinstance(value, dict):
+        return {
+            "@".join(map(str, k)) if isinstance(k, tuple) else k: _plain(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also 1M recommendations")
@@ -582,6 +596,8 @@ def main() -> None:
     pg = None if args.no_postgres else postgres_run(200_000)
     if pg is not None:
         loads["PostgreSQL, 200k"] = pg["rate"]
+    raw = _plain({"runs": runs, "pg": pg, "loads": loads})
+    (DATA / "results.json").write_text(json.dumps(raw, default=str, indent=1))
     text = report(runs, pg, loads, started)
     RESULTS.write_text(text)
     print(text)
