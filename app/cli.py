@@ -59,6 +59,8 @@ def serve(
     """Serve the HTTP API with uvicorn."""
     import uvicorn
 
+    from app.serving import NoDelayH11Protocol
+
     # Our own request log replaces uvicorn's access log, which would print query strings.
     uvicorn.run(
         "app.main:create_app",
@@ -67,6 +69,7 @@ def serve(
         port=port,
         workers=workers,
         access_log=False,
+        http=NoDelayH11Protocol,
     )
 
 

@@ -23,7 +23,7 @@ def find_bindir() -> Path | None:
     return Path(on_path).parent if on_path and shutil.which("initdb") else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -117,7 +117,7 @@ def start_server() -> PostgresServer | None:
     root = Path(tempfile.mkdtemp(prefix="recotrack-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    server = PostgresServer(bindir=bindir, root=root, port=_free_port())
+    server = PostgresServer(bindir=bindir, root=root, port=free_port())
     try:
         server.start()
     except subprocess.CalledProcessError as exc:

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,12 +11,7 @@ from pathlib import Path
 import httpx
 
 from app.config import PROJECT_ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.pgserver import free_port
 
 
 @dataclass
@@ -37,10 +31,9 @@ class Server:
 
     def start(self, *, wait_ready: bool = True, timeout: float = 30) -> "Server":
         env = os.environ | self.env | {"RECOTRACK_DATABASE_URL": self.database_url}
-        command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
-        if self.workers > 1:
-            command += ["--workers", str(self.workers)]
+        # As `recotrack serve` runs it (make run, the Dockerfile), workers and all.
+        command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(self.port), "--workers", str(self.workers)]
         log = self.log_path.open("a")
         # A session of its own, so a SIGKILL reaches the workers too and nothing else.
         self.proc = subprocess.Popen(

@@ -1,9 +1,5 @@
 """ETag / If-Match round trips, and concurrent writes against a real server process."""
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from app.config import PROJECT_ROOT
 from tests.factories import make_actor, make_document, make_recommendation
+from tests.servers import Server
 
 # --- ETag round trips through the app -------------------------------------------------------
 
@@ -123,48 +119,15 @@ RACERS = 8
 ROUNDS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def server(client, database_url) -> Iterator[str]:
-    """uvicorn in its own process on the test database; stopped before the tables are emptied."""
-    port = _free_port()
-    env = os.environ | {"RECOTRACK_DATABASE_URL": database_url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+def server(client, database_url, tmp_path) -> Iterator[str]:
+    """`recotrack serve` in its own process on the test database; stopped before the tables
+    are emptied."""
+    srv = Server(database_url=database_url, log_path=tmp_path / "server.log").start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
-            time.sleep(0.1)
-        yield base
+        yield srv.base
     finally:
-        proc.terminate()
-        try:
-            output, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
-    # The server logs every unhandled error; there must be none.
-    assert "Traceback" not in output and "unhandled error" not in output, output
+        srv.stop()
 
 
 def _fire(calls: list) -> list[httpx.Response]:

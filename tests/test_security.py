@@ -233,3 +233,30 @@ def test_unlisted_origin_gets_no_cors_headers(client, cors_client, origin):
     preflight = cors_client.options("/api/v1/documents", headers={"Origin": origin} | PREFLIGHT)
     assert preflight.status_code == 400
     assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_served_connections_turn_nagle_off():
+    # uvicorn --workers N leaves Nagle on (its listener has proto 0); every keep-alive reply
+    # then waits ~40 ms for a delayed ACK. The served protocol sets TCP_NODELAY itself.
+    import asyncio
+    import socket
+
+    from app.serving import set_nodelay
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto=0)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    try:
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+
+        class Transport(asyncio.BaseTransport):
+            def get_extra_info(self, name, default=None):
+                return accepted if name == "socket" else default
+
+        set_nodelay(Transport())
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        for s in (client, accepted, listener):
+            s.close()
