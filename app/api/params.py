@@ -10,6 +10,14 @@ from app.models import MAX_ID
 MAX_LIMIT = 500
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+# Filters that the recommendation list and the status-change feed share.
+ActorParam = Annotated[
+    list[str] | None,
+    Query(max_length=300, description="Actor id, name or alias; includes its sub-actors."),
+]
+DocumentParam = Annotated[
+    list[str] | None, Query(max_length=200, description="Document id or slug.")
+]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.api import etags
 from app.api.etags import IfMatch
-from app.api.params import MAX_ID, IdPath, PageDep, paginate
+from app.api.params import MAX_ID, ActorParam, DocumentParam, IdPath, PageDep, paginate
 from app.auth import require_admin, require_analyst
 from app.db import SessionDep
 from app.errors import invalid
@@ -33,13 +33,8 @@ def recommendation_filter(
         list[Status] | None,
         Query(description="Current status (or the one on as_of); repeat for OR."),
     ] = None,
-    actor: Annotated[
-        list[str] | None,
-        Query(max_length=300, description="Actor id, name or alias; includes its sub-actors."),
-    ] = None,
-    document: Annotated[
-        list[str] | None, Query(max_length=200, description="Document id or slug.")
-    ] = None,
+    actor: ActorParam = None,
+    document: DocumentParam = None,
     publisher: Values = None,
     doc_type: Annotated[list[DocType] | None, Query()] = None,
     theme: Annotated[list[str] | None, Query(max_length=500)] = None,

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app.api.etags import IfMatch, check, version_etag
-from app.api.params import MAX_LIMIT, IdPath, PageDep, paginate
+from app.api.params import MAX_LIMIT, ActorParam, DocumentParam, IdPath, PageDep, paginate
 from app.auth import Analyst
 from app.db import SessionDep
 from app.models import MAX_ID, Recommendation
@@ -59,13 +59,8 @@ def status_feed(
         int, Query(ge=0, le=MAX_ID, description="Only changes with a larger id (default 0).")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-500).")] = 50,
-    actor: Annotated[
-        list[str] | None,
-        Query(max_length=300, description="Actor id, name or alias; includes its sub-actors."),
-    ] = None,
-    document: Annotated[
-        list[str] | None, Query(max_length=200, description="Document id or slug.")
-    ] = None,
+    actor: ActorParam = None,
+    document: DocumentParam = None,
 ) -> dict:
     """Every status change, oldest first by id; follow Link rel="next" (or since=last id)."""
     f = RecommendationFilter(actor=actor or [], document=document or [])
