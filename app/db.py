@@ -22,6 +22,8 @@ NAMING_CONVENTION = {
 
 # Execution option that makes a SQLite transaction begin with BEGIN IMMEDIATE.
 WRITE_OPTION = "recotrack_write"
+# Execution option for a bulk load's transactions: SQLite skips fsync (synchronous=OFF) on them.
+BULK_OPTION = "recotrack_bulk"
 
 
 class Base(DeclarativeBase):
@@ -72,16 +74,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     def _sqlite_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes fails at once ("database is
         # locked") if another writer committed in between; writers take the lock up front.
-        immediate = conn.get_execution_options().get(WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        # synchronous can only change outside a transaction; a pooled connection a bulk load
+        # used gets NORMAL back when anything else begins on it.
+        bulk = bool(options.get(BULK_OPTION))
+        info = conn.connection.info
+        if info.get(BULK_OPTION, False) is not bulk:
+            conn.exec_driver_sql(f"PRAGMA synchronous={'OFF' if bulk else 'NORMAL'}")
+            info[BULK_OPTION] = bulk
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
     return engine
 
 
-def begin_write(session: Session) -> None:
-    """Start the session's transaction as a writer: BEGIN IMMEDIATE on SQLite, plain elsewhere."""
+def begin_write(session: Session, bulk: bool = False) -> None:
+    """Start the session's transaction as a writer: BEGIN IMMEDIATE on SQLite, plain elsewhere.
+
+    A bulk load's transactions (bulk=True) skip fsync on SQLite: a power cut can lose or damage
+    what the load wrote, which the load can then simply be run again for.
+    """
     if not session.in_transaction():
-        session.connection(execution_options={WRITE_OPTION: True})
+        session.connection(execution_options={WRITE_OPTION: True, BULK_OPTION: bulk})
 
 
 def get_session(request: Request) -> Iterator[Session]:
