@@ -40,6 +40,13 @@ def list_page(
     session: Session, f: RecommendationFilter, *, limit: int, offset: int
 ) -> tuple[list[RecommendationRead], int]:
     """One page of matches and the total; as_of shows historical status, q adds snippets."""
+    with querying.actor_memo(session):
+        return _list_page(session, f, limit=limit, offset=offset)
+
+
+def _list_page(
+    session: Session, f: RecommendationFilter, *, limit: int, offset: int
+) -> tuple[list[RecommendationRead], int]:
     total = walk.total(session, f)
     if walk.applies(session, f, total):
         # Many matches, newest first: read them in order and stop after the page.

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, table, text
+from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal_column, table, text
 from sqlalchemy.orm import Session
 
 from app.errors import invalid
@@ -155,6 +155,47 @@ def rank(session: Session, query: Query) -> ColumnElement:
     return func.bm25(text("recommendations_fts"))
 
 
+# Page ids further apart than this are read in separate ranges of the full-text index.
+SNIPPET_GAP = 5000
+_SNIPPET_SQL = text(
+    "SELECT rowid, CASE WHEN rowid IN :ids THEN"
+    " snippet(recommendations_fts, -1, :start, :end, '…', 24) END"
+    " FROM recommendations_fts WHERE recommendations_fts MATCH :q"
+    " AND rowid BETWEEN :low AND :high"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _sqlite_snippets(session: Session, query: Query, ids: list[int]) -> dict[int, str]:
+    """Snippets straight from the full-text table, one rowid range per cluster of page ids.
+
+    Joined with recommendations, SQLite made a snippet of every match and kept the page's
+    (15 ms at 200k matches); with `rowid IN (...)` FTS5 runs the query once per id (a prefix
+    query costs 6 ms each time). One range read per cluster, with snippet() only for the
+    page's rows, costs one query evaluation.
+    """
+    ordered = sorted(ids)
+    clusters, start = [], 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] - ordered[i - 1] > SNIPPET_GAP:
+            clusters.append(ordered[start:i])
+            start = i
+    found: dict[int, str] = {}
+    for cluster in clusters:
+        rows = session.execute(
+            _SNIPPET_SQL,
+            {
+                "ids": cluster,
+                "start": MARK_START,
+                "end": MARK_END,
+                "q": to_fts5(query),
+                "low": cluster[0],
+                "high": cluster[-1],
+            },
+        )
+        found.update((rec_id, snip) for rec_id, snip in rows if snip is not None)
+    return found
+
+
 def snippets(session: Session, query: Query, ids: list[int]) -> dict[int, str]:
     """A short highlighted extract of each given recommendation, by id."""
     if not ids:
@@ -170,9 +211,5 @@ def snippets(session: Session, query: Query, ids: list[int]) -> dict[int, str]:
             .where(Recommendation.id.in_(ids))
         )
     else:
-        snippet = func.snippet(text("recommendations_fts"), -1, MARK_START, MARK_END, "…", 24)
-        stmt = apply(session, Recommendation.__table__.select(), query)
-        rows = session.execute(
-            stmt.with_only_columns(Recommendation.id, snippet).where(Recommendation.id.in_(ids))
-        )
+        return _sqlite_snippets(session, query, ids)
     return dict(rows.all())

@@ -15,6 +15,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -137,6 +138,54 @@ def _pivot(rows) -> dict:
     return found
 
 
+_STATUS_COUNT = "SELECT 0, status, count(*) FROM recommendations GROUP BY status"
+_LINKED_COUNT = (
+    "SELECT 0, status, count(DISTINCT recommendation_id) FROM recommendation_actors GROUP BY status"
+)
+_STATUSES = " UNION ALL ".join(f"SELECT '{s.value}'" for s in Status)
+# One count per (actor, status) range of the (actor_id, status, recommendation_id) index:
+# SQLite steps through the range without the GROUP BY's work per row (90 ms at 1M, not 130).
+_SQLITE_PER_ACTOR = f"""
+WITH s(status) AS ({_STATUSES})
+SELECT a.id, s.status, (SELECT count(*) FROM recommendation_actors ra
+                        WHERE ra.actor_id = a.id AND ra.status = s.status)
+FROM actors a, s
+"""
+
+
+def _nobody(session: Session, every_sql: str, linked_sql: str) -> dict:
+    """{0: {status: n}} for the recommendations without an actor, or {} if there are none."""
+    every = _pivot(session.execute(text(every_sql))).get(0, {})
+    linked = _pivot(session.execute(text(linked_sql))).get(0, {})
+    if sum(every.values()) > sum(linked.values()):
+        return {0: {s: n - linked.get(s, 0) for s, n in every.items()}}
+    return {}
+
+
+def _sqlite_actor_counts(session: Session) -> tuple[dict, dict]:
+    """Per actor and status, and for nobody, counted by index ranges (SQLite)."""
+    per_actor = {
+        actor_id: counts
+        for actor_id, counts in _pivot(session.execute(text(_SQLITE_PER_ACTOR))).items()
+        if any(counts.values())
+    }
+    # Usually every recommendation has an actor: two cheap counts say so (90 ms) and the
+    # per-status ones (160 ms) are skipped.
+    recs = session.scalar(text("SELECT count(*) FROM recommendations")) or 0
+    linked = session.scalar(
+        text("SELECT count(DISTINCT recommendation_id) FROM recommendation_actors")
+    )
+    if recs == linked:
+        return per_actor, {}
+    by_status = f"WITH s(status) AS ({_STATUSES}) SELECT 0, s.status, (%s) FROM s"
+    every = "SELECT count(*) FROM recommendations r WHERE r.status = s.status"
+    links = (
+        "SELECT count(DISTINCT recommendation_id) FROM recommendation_actors ra"
+        " WHERE ra.status = s.status"
+    )
+    return per_actor, _nobody(session, by_status % every, by_status % links)
+
+
 def _all_actor_rows(session: Session) -> list[dict]:
     """_actor_rows over every recommendation, from the links' copy of the status (0004).
 
@@ -146,29 +195,17 @@ def _all_actor_rows(session: Session) -> list[dict]:
     """
     link = recommendation_actors
     names = dict(session.execute(select(Actor.id, Actor.name)).all())
-    per_actor = _pivot(
-        session.execute(
-            select(link.c.actor_id, link.c.status, func.count()).group_by(
-                link.c.actor_id, link.c.status
+    if session.get_bind().dialect.name == "sqlite":
+        per_actor, nobody = _sqlite_actor_counts(session)
+    else:
+        per_actor = _pivot(
+            session.execute(
+                select(link.c.actor_id, link.c.status, func.count()).group_by(
+                    link.c.actor_id, link.c.status
+                )
             )
         )
-    )
-    # Without an actor = all - with one; both counted per status in index order.
-    every = _pivot(
-        session.execute(
-            select(literal(0), Recommendation.status, func.count()).group_by(Recommendation.status)
-        )
-    ).get(0, {})
-    linked = _pivot(
-        session.execute(
-            select(
-                literal(0), link.c.status, func.count(func.distinct(link.c.recommendation_id))
-            ).group_by(link.c.status)
-        )
-    ).get(0, {})
-    nobody = {}
-    if sum(every.values()) > sum(linked.values()):
-        nobody = {0: {s: n - linked.get(s, 0) for s, n in every.items()}}
+        nobody = _nobody(session, _STATUS_COUNT, _LINKED_COUNT)
     rows = [
         {"key": {"id": actor_id, "name": names[actor_id]}} | summary(sum(c.values()), c)
         for actor_id, c in per_actor.items()
