@@ -38,7 +38,7 @@ run: seed
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# recotrack beside Datasette, and PostgreSQL with 4 workers; writes bench/RESULTS.md (~12 min).
+# recotrack beside Datasette, and PostgreSQL with 4 workers; writes bench/RESULTS.md (~6 min; 8 with --big).
 # BENCH_ARGS=--big adds the 1M-row figures; --profile adds py-spy profiles.
 bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
