@@ -20,6 +20,7 @@ from app.main import create_app
 from app.models import Role
 from app.services import keys
 from tests import pgserver
+from tests.cli import run_cli
 
 REQUIRE_POSTGRES = os.environ.get("RECOTRACK_REQUIRE_POSTGRES") == "1"
 _skip_reason: list[str] = []
@@ -136,6 +137,12 @@ def count(client: TestClient) -> Callable[[type], int]:
             return session.scalar(select(func.count()).select_from(model)) or 0
 
     return _count
+
+
+@pytest.fixture
+def recotrack(database_url: str) -> Callable[..., object]:
+    """recotrack(*args): run the command line on the test database."""
+    return lambda *args: run_cli(database_url, *args)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

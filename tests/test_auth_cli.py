@@ -2,24 +2,6 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
-
-from app.cli import app as cli
-from app.config import get_settings
-
-
-@pytest.fixture
-def recotrack(database_url):
-    """recotrack(*args): run the command line on the test database."""
-
-    def run(*args: str):
-        get_settings.cache_clear()  # settings are read once per process; re-read the URL
-        try:
-            return CliRunner().invoke(cli, list(args), env={"RECOTRACK_DATABASE_URL": database_url})
-        finally:
-            get_settings.cache_clear()
-
-    return run
 
 
 def test_create_prints_the_key_alone_on_its_last_line(client, recotrack):

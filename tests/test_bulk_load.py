@@ -6,24 +6,12 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
-from typer.testing import CliRunner
 
 from app import migrate
-from app.cli import app as cli
-from app.config import get_settings
+from tests.cli import run_cli as run
 from tests.factories import make_actor, make_document
 from tests.test_seed_import import run_seed
 from tests.test_stats import record
-
-
-def run(url: str, *args: str):
-    """Run the command line on the database at url."""
-    get_settings.cache_clear()  # settings are read once per process; re-read the URL
-    try:
-        result = CliRunner().invoke(cli, list(args), env={"RECOTRACK_DATABASE_URL": url})
-    finally:
-        get_settings.cache_clear()
-    return result
 
 
 @pytest.fixture

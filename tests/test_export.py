@@ -5,10 +5,7 @@ import io
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from app.cli import app as cli
-from app.config import get_settings
 from app.services import export
 from tests.factories import make_actor, make_document, make_recommendation
 from tests.test_stats import record
@@ -243,20 +240,6 @@ def test_bad_parameters_are_422_before_anything_streams(client, data, params, fi
 def test_export_is_open_to_anonymous_readers(as_role, data):
     response = as_role(None).get("/api/v1/recommendations/export", params={"format": "ndjson"})
     assert response.status_code == 200
-
-
-@pytest.fixture
-def recotrack(database_url):
-    """recotrack(*args): run the command line on the test database."""
-
-    def run(*args: str):
-        get_settings.cache_clear()  # settings are read once per process; re-read the URL
-        try:
-            return CliRunner().invoke(cli, list(args), env={"RECOTRACK_DATABASE_URL": database_url})
-        finally:
-            get_settings.cache_clear()
-
-    return run
 
 
 def test_cli_export_writes_what_the_endpoint_serves(client, data, recotrack, tmp_path):

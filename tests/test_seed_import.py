@@ -2,10 +2,8 @@
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from app.cli import app as cli
-from app.config import PROJECT_ROOT, get_settings
+from app.config import PROJECT_ROOT
 from app.ingest import loader
 from app.models import Actor, Document, Recommendation, StatusChange, recommendation_actors
 
@@ -291,30 +289,24 @@ def test_import_needs_an_analyst(as_role):
     assert as_role("analyst").post("/api/v1/documents/import", json=body).status_code == 200
 
 
-def test_cli_seed_and_import(client, database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("RECOTRACK_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    try:
-        first = runner.invoke(cli, ["seed"])
-        assert first.exit_code == 0, first.output
-        assert "mali-reform-or-relapse: 34 list + 0 prose items (34 new" in first.output
-        second = runner.invoke(cli, ["seed"])
-        assert "mali-reform-or-relapse: 34 list + 0 prose items (0 new, 0 updated" in second.output
-        path = tmp_path / "brief.txt"
-        path.write_text(NEW_BRIEFING, encoding="utf-8")
-        args = ["import", str(path), "--title", "After", "--publisher", "TT", "--date", "2022"]
-        dry = runner.invoke(cli, [*args, "--dry-run"])
-        assert dry.exit_code == 0, dry.output
-        assert "To the Wagner Group: | 1 | list | Leave the country. ..." in dry.output
-        assert client.get("/api/v1/documents/after").status_code == 404
-        real = runner.invoke(cli, args)
-        assert real.exit_code == 0, real.output
-        assert client.get("/api/v1/documents/after").json()["date_precision"] == "year"
-        empty = tmp_path / "empty.txt"
-        empty.write_text("", encoding="utf-8")
-        failed = runner.invoke(cli, ["import", str(empty), "--title", "E", "--publisher", "P"])
-        assert failed.exit_code == 2
-        assert "input is empty" in failed.output
-    finally:
-        get_settings.cache_clear()
+def test_cli_seed_and_import(client, recotrack, tmp_path):
+    first = recotrack("seed")
+    assert first.exit_code == 0, first.output
+    assert "mali-reform-or-relapse: 34 list + 0 prose items (34 new" in first.output
+    second = recotrack("seed")
+    assert "mali-reform-or-relapse: 34 list + 0 prose items (0 new, 0 updated" in second.output
+    path = tmp_path / "brief.txt"
+    path.write_text(NEW_BRIEFING, encoding="utf-8")
+    args = ["import", str(path), "--title", "After", "--publisher", "TT", "--date", "2022"]
+    dry = recotrack(*args, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "To the Wagner Group: | 1 | list | Leave the country. ..." in dry.output
+    assert client.get("/api/v1/documents/after").status_code == 404
+    real = recotrack(*args)
+    assert real.exit_code == 0, real.output
+    assert client.get("/api/v1/documents/after").json()["date_precision"] == "year"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    failed = recotrack("import", str(empty), "--title", "E", "--publisher", "P")
+    assert failed.exit_code == 2
+    assert "input is empty" in failed.output
