@@ -20,21 +20,10 @@ import orjson
 
 from app.db import utcnow
 from app.models import Status
-from app.services.export import DOCUMENT_FIELDS, HISTORY_FIELDS
-
-REC_COLUMNS = (
-    "label",
-    "position",
-    "kind",
-    "text",
-    "addressee_raw",
-    "theme",
-    "source_start",
-    "source_end",
-)
+from app.services.export import DOCUMENT_FIELDS, HISTORY_FIELDS, REC_CONTENT
 
 # The inserts' columns, in the order of the tuples built here and in the loader.
-REC_INSERT = ("id", "document_id", "parent_id", "source_key", *REC_COLUMNS) + (
+REC_INSERT = ("id", "document_id", "parent_id", "source_key", *REC_CONTENT) + (
     "status",
     "status_as_of",
     "version",
@@ -109,7 +98,7 @@ def _prepare(line: dict, as_text: bool) -> dict:
     its identity, and what it refers to (the fields themselves are all in the tuples)."""
     status = line.get("status") or Status.unassessed.value
     source_key = line.get("source_key")
-    row = (source_key, *map(line.get, REC_COLUMNS)) + (
+    row = (source_key, *map(line.get, REC_CONTENT)) + (
         status,
         _day(line.get("status_as_of"), as_text),
         line.get("version") or 1,

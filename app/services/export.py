@@ -263,11 +263,8 @@ def _backup_prelude(session: Session) -> str:
     return "".join(chunk)
 
 
-REC_FIELDS = (
-    "id",
-    "source_key",
-    "parent_id",
-    "parent_source_key",
+# A recommendation's own content: written here, read back by the bulk loader.
+REC_CONTENT = (
     "label",
     "position",
     "kind",
@@ -276,6 +273,13 @@ REC_FIELDS = (
     "theme",
     "source_start",
     "source_end",
+)
+REC_FIELDS = (
+    "id",
+    "source_key",
+    "parent_id",
+    "parent_source_key",
+    *REC_CONTENT,
     "status",
     "status_as_of",
     "version",
