@@ -46,9 +46,30 @@ JSON_EACH_MAX_COLUMNS = 9
 BATCH = 20000
 PIECE = 20000  # at most this many recommendations per parsed chunk
 SQLITE_CACHE_KIB = 256 * 1024
-# SQLite's per-row insert triggers: full text (migration 0002), link status (0004).
-FTS_TRIGGER = "recommendations_fts_ai"
-BULK_TRIGGERS = (FTS_TRIGGER, "recommendation_actors_status_ai")
+# SQLite's per-row insert triggers, and what replaces each for a batch of new recommendations
+# with ids :a to :b (None: nothing, the insert does it): full text (migration 0002), link
+# status (0004), status counts (0005).
+BULK_TRIGGERS = {
+    "recommendations_fts_ai": (
+        "INSERT INTO recommendations_fts(rowid, text, addressee_raw)"
+        " SELECT id, text, addressee_raw FROM recommendations WHERE id BETWEEN :a AND :b"
+    ),
+    "recommendation_actors_status_ai": None,
+    "status_counts_rec_ai": (
+        "INSERT INTO status_counts (status, total, unlinked)"
+        " SELECT status, count(*), sum(NOT EXISTS (SELECT 1 FROM recommendation_actors ra"
+        " WHERE ra.recommendation_id = r.id)) FROM recommendations r"
+        " WHERE id BETWEEN :a AND :b GROUP BY status"
+        " ON CONFLICT (status) DO UPDATE"
+        " SET total = total + excluded.total, unlinked = unlinked + excluded.unlinked"
+    ),
+    "status_counts_link_ai": (
+        "INSERT INTO actor_status_counts (actor_id, status, n)"
+        " SELECT actor_id, status, count(*) FROM recommendation_actors"
+        " WHERE recommendation_id BETWEEN :a AND :b GROUP BY actor_id, status"
+        " ON CONFLICT (actor_id, status) DO UPDATE SET n = n + excluded.n"
+    ),
+}
 
 _recs = Recommendation.__table__
 _changes = StatusChange.__table__
@@ -235,7 +256,7 @@ class Loader:
 
     @contextmanager
     def _bulk_triggers(self, first: int, last: int) -> Iterator[None]:
-        """On SQLite, do a batch's trigger work in two statements instead of a trigger per row.
+        """On SQLite, do a batch's trigger work in a statement each instead of a trigger per row.
 
         The full-text insert trigger alone costs three times the rest of the load. The triggers
         are dropped and created again inside the batch's transaction, so no other connection
@@ -253,15 +274,9 @@ class Loader:
         for name in found:
             self.session.execute(text(f"DROP TRIGGER {name}"))
         yield
-        if FTS_TRIGGER in found:
-            self.session.execute(
-                text(
-                    "INSERT INTO recommendations_fts(rowid, text, addressee_raw) SELECT id, text, "
-                    "addressee_raw FROM recommendations WHERE id BETWEEN :a AND :b"
-                ),
-                {"a": first, "b": last},
-            )
-        for ddl in found.values():
+        for name, ddl in found.items():
+            if BULK_TRIGGERS[name] is not None:
+                self.session.execute(text(BULK_TRIGGERS[name]), {"a": first, "b": last})
             self.session.execute(text(ddl))
 
     def _executemany(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:

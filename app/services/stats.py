@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import invalid
 from app.models import Actor, Document, Recommendation, Status, StatusChange, recommendation_actors
+from app.services import counts as counts_service
 from app.services import querying
 from app.services.querying import RecommendationFilter
 from app.services.status import LATEST_FIRST, today
@@ -142,15 +143,6 @@ _STATUS_COUNT = "SELECT 0, status, count(*) FROM recommendations GROUP BY status
 _LINKED_COUNT = (
     "SELECT 0, status, count(DISTINCT recommendation_id) FROM recommendation_actors GROUP BY status"
 )
-_STATUSES = " UNION ALL ".join(f"SELECT '{s.value}'" for s in Status)
-# One count per (actor, status) range of the (actor_id, status, recommendation_id) index:
-# SQLite steps through the range without the GROUP BY's work per row (90 ms at 1M, not 130).
-_SQLITE_PER_ACTOR = f"""
-WITH s(status) AS ({_STATUSES})
-SELECT a.id, s.status, (SELECT count(*) FROM recommendation_actors ra
-                        WHERE ra.actor_id = a.id AND ra.status = s.status)
-FROM actors a, s
-"""
 
 
 def _nobody(session: Session, every_sql: str, linked_sql: str) -> dict:
@@ -162,41 +154,19 @@ def _nobody(session: Session, every_sql: str, linked_sql: str) -> dict:
     return {}
 
 
-def _sqlite_actor_counts(session: Session) -> tuple[dict, dict]:
-    """Per actor and status, and for nobody, counted by index ranges (SQLite)."""
-    per_actor = {
-        actor_id: counts
-        for actor_id, counts in _pivot(session.execute(text(_SQLITE_PER_ACTOR))).items()
-        if any(counts.values())
-    }
-    # Usually every recommendation has an actor: two cheap counts say so (90 ms) and the
-    # per-status ones (160 ms) are skipped.
-    recs = session.scalar(text("SELECT count(*) FROM recommendations")) or 0
-    linked = session.scalar(
-        text("SELECT count(DISTINCT recommendation_id) FROM recommendation_actors")
-    )
-    if recs == linked:
-        return per_actor, {}
-    by_status = f"WITH s(status) AS ({_STATUSES}) SELECT 0, s.status, (%s) FROM s"
-    every = "SELECT count(*) FROM recommendations r WHERE r.status = s.status"
-    links = (
-        "SELECT count(DISTINCT recommendation_id) FROM recommendation_actors ra"
-        " WHERE ra.status = s.status"
-    )
-    return per_actor, _nobody(session, by_status % every, by_status % links)
-
-
 def _all_actor_rows(session: Session) -> list[dict]:
-    """_actor_rows over every recommendation, from the links' copy of the status (0004).
+    """_actor_rows over every recommendation, without a pass over each recommendation.
 
-    One pass over the (actor_id, status, recommendation_id) index, counting (no per-row
-    CASE), instead of a lookup of every linked recommendation; recommendations without an
-    actor make the null row.
+    SQLite reads the counts its triggers keep (migration 0005); PostgreSQL counts one pass
+    over the (actor_id, status, recommendation_id) index with the links' copy of the status
+    (0004). Recommendations without an actor make the null row.
     """
     link = recommendation_actors
     names = dict(session.execute(select(Actor.id, Actor.name)).all())
-    if session.get_bind().dialect.name == "sqlite":
-        per_actor, nobody = _sqlite_actor_counts(session)
+    per_actor = counts_service.by_actor(session)
+    if per_actor is not None:
+        unlinked = counts_service.unlinked_by_status(session) or {}
+        nobody = {0: unlinked} if any(unlinked.values()) else {}
     else:
         per_actor = _pivot(
             session.execute(
@@ -234,10 +204,13 @@ def group_rows(
         *labelled,
         join_documents=bool(keys) and by != GroupBy.theme,
     ).subquery()
-    # Counted per status by GROUP BY, then pivoted: cheaper than a CASE per row.
-    by_status = _pivot(
-        session.execute(select(literal(0), base.c.status, func.count()).group_by(base.c.status))
-    ).get(0, {s.value: 0 for s in Status})
+    everything = f == RecommendationFilter(sort=f.sort)
+    by_status = counts_service.by_status(session) if everything else None
+    if by_status is None:
+        # Counted per status by GROUP BY, then pivoted: cheaper than a CASE per row.
+        by_status = _pivot(
+            session.execute(select(literal(0), base.c.status, func.count()).group_by(base.c.status))
+        ).get(0, {s.value: 0 for s in Status})
     overall = (sum(by_status.values()), *(by_status[s.value] for s in Status))
     result = {"by": by.value, "rollup": rollup, "total": overall[0]}
     result |= {"counts": _counts(overall[1:])}
@@ -249,7 +222,7 @@ def group_rows(
         ]
         return result
     if by == GroupBy.actor:
-        if not rollup and f == RecommendationFilter(sort=f.sort):
+        if not rollup and everything:
             result["rows"] = _all_actor_rows(session)
         else:
             result["rows"] = _actor_rows(session, base, rollup)
