@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from app.db import utcnow
 from app.errors import NotFound, invalid
-from app.models import Actor, Document, Recommendation
+from app.models import Actor, Document, Recommendation, recommendation_actors
 from app.schemas import RecommendationCreate, RecommendationRead, RecommendationUpdate
 from app.services import actors as actors_service
 from app.services import querying, search, walk
@@ -44,33 +44,53 @@ def list_page(
         return _list_page(session, f, limit=limit, offset=offset)
 
 
+# What a list page shows of each recommendation, read as plain rows (no ORM instances: at 50
+# rows a page, building and tracking them was a fifth of a list request at 1M rows).
+_PAGE_FIELDS = [c for c in Recommendation.__table__.c if c.key in RecommendationRead.model_fields]
+_DOCUMENT_FIELDS = [c.label(f"document_{c.key}") for c in _DOCUMENT_REF]
+
+
 def _list_page(
     session: Session, f: RecommendationFilter, *, limit: int, offset: int
 ) -> tuple[list[RecommendationRead], int]:
     total = walk.total(session, f)
+    columns = [*_PAGE_FIELDS, *_DOCUMENT_FIELDS]
+    if f.as_of is not None:
+        columns += [
+            querying.status_column(f).label("status_then"),
+            querying.status_as_of_column(f).label("status_as_of_then"),
+        ]
     if walk.applies(session, f, total):
         # Many matches, newest first: read them in order and stop after the page.
-        ids = walk.page_ids(session, f, limit=limit, offset=offset)
-        page = select(Recommendation).join(Recommendation.document)
+        ids = walk.page_ids(session, f, limit=limit, offset=offset, matches=total)
+        page = select(*columns).join(Recommendation.document)
         page = page.where(Recommendation.id.in_(ids)).order_by(*querying.order_by(f, session))
     else:
-        page = querying.filtered(session, f).order_by(*querying.order_by(f, session))
+        page = querying.filtered(session, f, *columns).order_by(*querying.order_by(f, session))
         page = page.limit(limit).offset(offset)
-    if f.as_of is not None:
-        page = page.add_columns(querying.status_column(f), querying.status_as_of_column(f))
-    rows = session.execute(_with_refs(page)).unique().all()
-    snippets = {}
-    if f.q is not None:
-        snippets = search.snippets(session, search.parse(f.q), [row[0].id for row in rows])
+    rows = session.execute(page).mappings().all()
+    ids = [row["id"] for row in rows]
+    actors: dict[int, list[dict]] = {rec_id: [] for rec_id in ids}
+    if ids:
+        named = (
+            select(recommendation_actors.c.recommendation_id, Actor.id, Actor.name)
+            .join(Actor, Actor.id == recommendation_actors.c.actor_id)
+            .where(recommendation_actors.c.recommendation_id.in_(ids))
+            .order_by(Actor.name)
+        )
+        for rec_id, actor_id, name in session.execute(named):
+            actors[rec_id].append({"id": actor_id, "name": name})
+    snippets = search.snippets(session, search.parse(f.q), ids) if f.q is not None else {}
     items = []
-    for rec, *historical in rows:
-        update = {}
-        if historical:
-            # Copies, so the ORM rows are never modified.
-            update["status"], update["status_as_of"] = historical
+    for row in rows:
+        item = {c.key: row[c.key] for c in _PAGE_FIELDS}
+        item["document"] = {c.key: row[f"document_{c.key}"] for c in _DOCUMENT_REF}
+        item["actors"] = actors[row["id"]]
+        if f.as_of is not None:
+            item["status"], item["status_as_of"] = row["status_then"], row["status_as_of_then"]
         if f.q is not None:
-            update["snippet"] = snippets.get(rec.id)
-        items.append(RecommendationRead.model_validate(rec).model_copy(update=update))
+            item["snippet"] = snippets.get(row["id"])
+        items.append(RecommendationRead.model_validate(item))
     return items, total
 
 
