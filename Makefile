@@ -38,8 +38,8 @@ run: seed
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# recotrack beside Datasette, and PostgreSQL with 4 workers; writes bench/RESULTS.md (~6 min; 8 with --big).
-# BENCH_ARGS=--big adds the 1M-row figures; --profile adds py-spy profiles.
+# recotrack beside Datasette at 10k, 200k and 1M rows, and PostgreSQL with 4 workers; writes
+# bench/RESULTS.md. BENCH_ARGS=--quick skips the 1M rows; --profile adds py-spy profiles.
 bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
