@@ -5,6 +5,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import migrate
@@ -103,6 +104,25 @@ def test_backup_loads_into_an_empty_database_unchanged(client, assessed, empty_u
     assert out.startswith("loaded 0 recommendations")
     assert "0 documents, 0 actors, 0 status changes, 0 links" in out
     assert backup(empty_url, tmp_path / "again.ndjson") == after
+
+
+def test_postgresql_has_statistics_right_after_a_load(client, assessed, empty_url, tmp_path):
+    if not empty_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's planner statistics")
+    backup(client.app.state.settings.database_url, tmp_path / "backup.ndjson")
+    load(empty_url, tmp_path / "backup.ndjson")
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            analyzed = conn.scalar(
+                text(
+                    "SELECT last_analyze IS NOT NULL AND last_vacuum IS NOT NULL"
+                    " FROM pg_stat_user_tables WHERE relname = 'recommendations'"
+                )
+            )
+    finally:
+        engine.dispose()
+    assert analyzed
 
 
 def test_history_is_added_to_recommendations_already_there(client, assessed, empty_url, tmp_path):

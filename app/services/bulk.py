@@ -368,5 +368,20 @@ def load(session: Session, lines: Iterable[str | bytes], *, batch: int = BATCH) 
     finally:
         if collecting:
             gc.enable()
+    if loader.dialect == "postgresql":
+        _vacuum_analyze(session)
     loader.report.seconds = time.perf_counter() - started
     return loader.report
+
+
+def _vacuum_analyze(session: Session) -> None:
+    """Statistics and the visibility map for what was just loaded (PostgreSQL).
+
+    Right after a load the planner has no statistics (it then read the whole full-text index
+    once per document in a newest-first walk: 20-40 ms instead of 0.2-0.9), counts from
+    index-only scans still visit the heap, and the first reads rewrite every page's hint
+    bits; autovacuum comes round only later. 0.8 s at 200k rows.
+    """
+    engine = session.get_bind()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM (ANALYZE)"))
