@@ -6,7 +6,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -29,11 +29,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# A throwaway server for tests: no durability (nothing to keep), room for parallel clients.
+FAST_SETTINGS = {
+    "listen_addresses": "127.0.0.1",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "200",
+}
+
+
 @dataclass
 class PostgresServer:
     bindir: Path
     root: Path
     port: int
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -76,9 +87,9 @@ class PostgresServer:
     def resume(self) -> None:
         """Start the server on its data directory, on the same port."""
         data = self.root / "data"
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        settings = FAST_SETTINGS | self.settings
+        options = f"-p {self.port} -k {self.root} " + " ".join(
+            f"-c {name}={value}" for name, value in settings.items()
         )
         self._run(
             str(self.bindir / "pg_ctl"),
@@ -109,15 +120,18 @@ class PostgresServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_server() -> PostgresServer | None:
-    """Start a server on a free loopback port, or None when PostgreSQL is not installed."""
+def start_server(**settings: str) -> PostgresServer | None:
+    """Start a server on a free loopback port, or None when PostgreSQL is not installed.
+
+    `settings` override FAST_SETTINGS (e.g. fsync="on" for a benchmark).
+    """
     bindir = find_bindir()
     if bindir is None:
         return None
     root = Path(tempfile.mkdtemp(prefix="recotrack-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    server = PostgresServer(bindir=bindir, root=root, port=free_port())
+    server = PostgresServer(bindir=bindir, root=root, port=free_port(), settings=settings)
     try:
         server.start()
     except subprocess.CalledProcessError as exc:
