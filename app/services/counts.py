@@ -20,24 +20,17 @@ def _zeros() -> dict[str, int]:
     return {s.value: 0 for s in Status}
 
 
-def by_status(session: Session) -> dict[str, int] | None:
-    """{status: recommendations in it}, every status present."""
+def by_status(session: Session) -> tuple[dict[str, int], dict[str, int]] | None:
+    """({status: recommendations in it}, {status: those of them that name no actor}), every
+    status present in both."""
     if not kept(session):
         return None
-    counts = _zeros()
-    for status, total in session.execute(text("SELECT status, total FROM status_counts")):
-        counts[status] = total
-    return counts
-
-
-def unlinked_by_status(session: Session) -> dict[str, int] | None:
-    """{status: recommendations in it that name no actor}, every status present."""
-    if not kept(session):
-        return None
-    counts = _zeros()
-    for status, n in session.execute(text("SELECT status, unlinked FROM status_counts")):
-        counts[status] = n
-    return counts
+    totals, unlinked = _zeros(), _zeros()
+    for status, total, none in session.execute(
+        text("SELECT status, total, unlinked FROM status_counts")
+    ):
+        totals[status], unlinked[status] = total, none
+    return totals, unlinked
 
 
 def by_actor(session: Session) -> dict[int, dict[str, int]] | None:

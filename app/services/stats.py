@@ -164,8 +164,9 @@ def _all_actor_rows(session: Session) -> list[dict]:
     link = recommendation_actors
     names = dict(session.execute(select(Actor.id, Actor.name)).all())
     per_actor = counts_service.by_actor(session)
-    if per_actor is not None:
-        unlinked = counts_service.unlinked_by_status(session) or {}
+    kept = counts_service.by_status(session)
+    if per_actor is not None and kept is not None:
+        unlinked = kept[1]
         nobody = {0: unlinked} if any(unlinked.values()) else {}
     else:
         per_actor = _pivot(
@@ -205,8 +206,10 @@ def group_rows(
         join_documents=bool(keys) and by != GroupBy.theme,
     ).subquery()
     everything = f == RecommendationFilter(sort=f.sort)
-    by_status = counts_service.by_status(session) if everything else None
-    if by_status is None:
+    kept = counts_service.by_status(session) if everything else None
+    if kept is not None:
+        by_status = kept[0]
+    else:
         # Counted per status by GROUP BY, then pivoted: cheaper than a CASE per row.
         by_status = _pivot(
             session.execute(select(literal(0), base.c.status, func.count()).group_by(base.c.status))
