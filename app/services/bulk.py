@@ -9,6 +9,7 @@ the same file twice therefore adds nothing. README.md, "Backup and restore", has
 import gc
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -46,29 +47,18 @@ JSON_EACH_MAX_COLUMNS = 9
 BATCH = 20000
 PIECE = 20000  # at most this many recommendations per parsed chunk
 SQLITE_CACHE_KIB = 256 * 1024
-# SQLite's per-row insert triggers, and what replaces each for a batch of new recommendations
-# with ids :a to :b (None: nothing, the insert does it): full text (migration 0002), link
-# status (0004), status counts (0005).
+# SQLite's per-row insert triggers, and the statement that replaces each for a batch of new
+# recommendations with ids :a to :b (None: the loader does it): full text (migration 0002),
+# link status (0004), status counts (0005).
 BULK_TRIGGERS = {
     "recommendations_fts_ai": (
         "INSERT INTO recommendations_fts(rowid, text, addressee_raw)"
         " SELECT id, text, addressee_raw FROM recommendations WHERE id BETWEEN :a AND :b"
     ),
     "recommendation_actors_status_ai": None,
-    "status_counts_rec_ai": (
-        "INSERT INTO status_counts (status, total, unlinked)"
-        " SELECT status, count(*), sum(NOT EXISTS (SELECT 1 FROM recommendation_actors ra"
-        " WHERE ra.recommendation_id = r.id)) FROM recommendations r"
-        " WHERE id BETWEEN :a AND :b GROUP BY status"
-        " ON CONFLICT (status) DO UPDATE"
-        " SET total = total + excluded.total, unlinked = unlinked + excluded.unlinked"
-    ),
-    "status_counts_link_ai": (
-        "INSERT INTO actor_status_counts (actor_id, status, n)"
-        " SELECT actor_id, status, count(*) FROM recommendation_actors"
-        " WHERE recommendation_id BETWEEN :a AND :b GROUP BY actor_id, status"
-        " ON CONFLICT (actor_id, status) DO UPDATE SET n = n + excluded.n"
-    ),
+    # Counted by the loader itself (_add_counts): the rows are at hand, no statement reads them.
+    "status_counts_rec_ai": None,
+    "status_counts_link_ai": None,
 }
 
 _recs = Recommendation.__table__
@@ -255,7 +245,7 @@ class Loader:
         return list(range(top + 1, top + n + 1))
 
     @contextmanager
-    def _bulk_triggers(self, first: int, last: int) -> Iterator[None]:
+    def _bulk_triggers(self, first: int, last: int) -> Iterator[set[str]]:
         """On SQLite, do a batch's trigger work in a statement each instead of a trigger per row.
 
         The full-text insert trigger alone costs three times the rest of the load. The triggers
@@ -273,7 +263,7 @@ class Loader:
             found = dict(rows.all())
         for name in found:
             self.session.execute(text(f"DROP TRIGGER {name}"))
-        yield
+        yield set(found)
         for name, ddl in found.items():
             if BULK_TRIGGERS[name] is not None:
                 self.session.execute(text(BULK_TRIGGERS[name]), {"a": first, "b": last})
@@ -305,6 +295,8 @@ class Loader:
         for rec_id, (line, _, _) in zip(ids, items, strict=True):
             self.rec_ids[line["id"]] = rec_id
         recs, links, changes = [], [], []
+        statuses: Counter[str] = Counter()
+        unlinked: Counter[str] = Counter()
         actor = self.actor
         for rec_id, (line, doc_id, key) in zip(ids, items, strict=True):
             parent = line.get("parent_id")
@@ -316,17 +308,39 @@ class Loader:
                 self.orphans.append((rec_id, parent, doc_id, line.get("parent_source_key")))
             self.doc_keys[doc_id][key] = rec_id
             recs.append((rec_id, doc_id, parent_id) + line["_row"])
-            for actor_id in dict.fromkeys(actor(a) for a in line.get("actors") or ()):
-                links.append((rec_id, actor_id, line["_status"]))
+            status = line["_status"]
+            named = dict.fromkeys(actor(a) for a in line.get("actors") or ())
+            links += [(rec_id, actor_id, status) for actor_id in named]
+            statuses[status] += 1
+            unlinked[status] += not named
             changes += [(rec_id,) + change for change in line["_history"]]
-        with self._bulk_triggers(ids[0], ids[-1]):
+        with self._bulk_triggers(ids[0], ids[-1]) as dropped:
             self._executemany("recommendations", REC_INSERT, recs)
             if links:
                 self._executemany("recommendation_actors", LINK_INSERT, links)
+            if "status_counts_rec_ai" in dropped:
+                self._add_counts(statuses, unlinked, Counter(link[1:] for link in links))
         if changes:
             self._executemany("status_changes", CHANGE_INSERT, changes)
         self.report.recommendations += len(items)
         self.report.status_changes += len(changes)
+
+    def _add_counts(
+        self, statuses: Counter[str], unlinked: Counter[str], per_actor: Counter[tuple]
+    ) -> None:
+        """Add a batch of new recommendations to the status counts (SQLite, migration 0005)."""
+        connection = self.session.connection()
+        connection.exec_driver_sql(
+            "INSERT INTO status_counts (status, total, unlinked) VALUES (?, ?, ?)"
+            " ON CONFLICT (status) DO UPDATE"
+            " SET total = total + excluded.total, unlinked = unlinked + excluded.unlinked",
+            [(status, n, unlinked[status]) for status, n in statuses.items()],
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO actor_status_counts (actor_id, status, n) VALUES (?, ?, ?)"
+            " ON CONFLICT (actor_id, status) DO UPDATE SET n = n + excluded.n",
+            [(actor_id, status, n) for (actor_id, status), n in per_actor.items()],
+        )
 
     def finish(self) -> None:
         """Parents that came later than their children, links, the full-text index."""
