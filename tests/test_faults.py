@@ -15,9 +15,10 @@ from datetime import date
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import migrate
+from app import db, migrate
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
@@ -322,3 +323,16 @@ def test_fifty_analysts_on_four_workers_lose_nothing(load_database, tmp_path):
         f"{len(acked)} writes acknowledged, {total_found} in the histories, "
         f"status codes {dict(codes)}"
     )
+
+
+def test_sqlite_opens_a_few_connections_then_queues(tmp_path):
+    # More SQLite connections than cores only contend and hold memory (app/db.py).
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}", pool_timeout=0.1)
+    held = [engine.connect() for _ in range(db.SQLITE_POOL_SIZE + db.SQLITE_POOL_OVERFLOW)]
+    try:
+        with pytest.raises(SQLAlchemyTimeoutError):
+            engine.connect()
+    finally:
+        for connection in held:
+            connection.close()
+        engine.dispose()
