@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from app import db
 from tests.factories import make_actor, make_document, make_recommendation
 from tests.servers import Server
 
@@ -233,3 +234,21 @@ def test_parallel_writes_without_if_match_lose_nothing(server, client, api_key):
     assert final["version"] == rec["version"] + len(calls)
     # Same as_of for all: the current status is the one recorded last.
     assert final["status"] == max(status_writes, key=lambda w: w["id"])["status"]
+
+
+def test_every_write_gives_back_its_turn(client):
+    """SQLite writers of one process take turns (app/db.py); a write that commits, fails its
+    precondition or fails validation inside its transaction ends its turn."""
+    rec = make_recommendation(client)
+    body = {"status": "in_progress", "as_of": "2020-01-01", "note": "seen"}
+    url = f"/api/v1/recommendations/{rec['id']}"
+    assert client.post(f"{url}/status", json=body).status_code == 201
+    stale = client.post(f"{url}/status", json=body, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    bad = client.patch(url, json={"parent_id": rec["id"]})
+    assert bad.status_code == 422
+    assert client.delete(f"/api/v1/actors/{10**6}").status_code == 404
+    assert not db._write_turn.locked()
+    # and the next writer gets one at once
+    assert client.post(f"{url}/status", json=body).status_code == 201
+    assert not db._write_turn.locked()
