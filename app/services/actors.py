@@ -32,6 +32,17 @@ def find(session: Session, name: str) -> Actor | None:
     )
 
 
+def find_id(session: Session, ref: str) -> int | None:
+    """The id of the actor an id, name or alias names (as resolve() reads it), without loading
+    the actor: one indexed lookup, for filters."""
+    actor_id = parse_id(ref)
+    if actor_id is not None:
+        return session.scalar(select(Actor.id).where(Actor.id == actor_id))
+    key = normalize_key(ref)
+    by_name = select(Actor.id).where(Actor.name_key == key)
+    return session.scalar(by_name.union(select(ActorAlias.actor_id).where(ActorAlias.key == key)))
+
+
 def resolve(session: Session, ref: str, *, field: str, location: str = "query") -> Actor:
     """An actor by id, name or alias, or a 422 naming the field."""
     actor_id = parse_id(ref)

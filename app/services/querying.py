@@ -146,7 +146,12 @@ def actor_tree_ids(session: Session, f: RecommendationFilter) -> list[int]:
     key = tuple(f.actor)
     if memo is not None and key in memo:
         return memo[key]
-    ids = [actors_service.resolve(session, ref, field="actor").id for ref in f.actor]
+    ids = []
+    for ref in f.actor:
+        found = actors_service.find_id(session, ref)
+        if found is None:
+            actors_service.resolve(session, ref, field="actor")  # the 422 that names it
+        ids.append(found)
     tree = _actor_tree(ids)
     found = sorted(session.scalars(select(tree.c.id)))
     if memo is not None:
