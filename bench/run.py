@@ -93,10 +93,14 @@ def load(url: str, path: Path) -> dict:
         [str(RECOTRACK), "load", str(path)], env=env, check=True, capture_output=True, text=True
     )
     seconds = time.perf_counter() - started
-    found = re.search(r"loaded (\d+) recommendations.* in ([\d.]+) s", done.stdout)
-    rows, inner = int(found[1]), float(found[2])
+    found = re.search(
+        r"loaded (\d+) recommendations.* in ([\d.]+) s \(([\d,]+) recommendations/s\)",
+        done.stdout,
+    )
+    # The rate as the load prints it: the seconds it prints are rounded to a tenth.
+    rows, inner, rate = int(found[1]), float(found[2]), int(found[3].replace(",", ""))
     log(done.stdout.strip())
-    return {"rows": rows, "seconds": inner, "rate": rows / inner, "wall": seconds}
+    return {"rows": rows, "seconds": inner, "rate": rate, "wall": seconds}
 
 
 def sqlite_db(size: int, repeats: int = 1) -> tuple[Path, dict]:
