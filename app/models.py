@@ -134,7 +134,6 @@ recommendation_actors = Table(
     # stats by actor and status read one covering index range.
     Column("status", String(32), nullable=False, server_default="unassessed"),
     Index("ix_recommendation_actors_actor_id_status", "actor_id", "status", "recommendation_id"),
-    Index("ix_recommendation_actors_status", "status", "recommendation_id"),
 )
 
 

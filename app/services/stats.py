@@ -139,19 +139,12 @@ def _pivot(rows) -> dict:
     return found
 
 
-_STATUS_COUNT = "SELECT 0, status, count(*) FROM recommendations GROUP BY status"
-_LINKED_COUNT = (
-    "SELECT 0, status, count(DISTINCT recommendation_id) FROM recommendation_actors GROUP BY status"
-)
-
-
-def _nobody(session: Session, every_sql: str, linked_sql: str) -> dict:
-    """{0: {status: n}} for the recommendations without an actor, or {} if there are none."""
-    every = _pivot(session.execute(text(every_sql))).get(0, {})
-    linked = _pivot(session.execute(text(linked_sql))).get(0, {})
-    if sum(every.values()) > sum(linked.values()):
-        return {0: {s: n - linked.get(s, 0) for s, n in every.items()}}
-    return {}
+# The recommendations that name no actor, per status (PostgreSQL; SQLite keeps this count).
+_UNLINKED = """
+SELECT 0, status, count(*) FROM recommendations r
+WHERE NOT EXISTS (SELECT 1 FROM recommendation_actors ra WHERE ra.recommendation_id = r.id)
+GROUP BY status
+"""
 
 
 def _all_actor_rows(session: Session) -> list[dict]:
@@ -176,7 +169,7 @@ def _all_actor_rows(session: Session) -> list[dict]:
                 )
             )
         )
-        nobody = _nobody(session, _STATUS_COUNT, _LINKED_COUNT)
+        nobody = _pivot(session.execute(text(_UNLINKED)))
     rows = [
         {"key": {"id": actor_id, "name": names[actor_id]}} | summary(sum(c.values()), c)
         for actor_id, c in per_actor.items()
