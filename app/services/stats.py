@@ -147,17 +147,17 @@ GROUP BY status
 """
 
 
-def _all_actor_rows(session: Session) -> list[dict]:
+def _all_actor_rows(session: Session, kept: tuple[dict, dict] | None) -> list[dict]:
     """_actor_rows over every recommendation, without a pass over each recommendation.
 
     SQLite reads the counts its triggers keep (migration 0005); PostgreSQL counts one pass
     over the (actor_id, status, recommendation_id) index with the links' copy of the status
-    (0004). Recommendations without an actor make the null row.
+    (0004). Recommendations without an actor make the null row. `kept` is what
+    counts.by_status() gave the caller.
     """
     link = recommendation_actors
     names = dict(session.execute(select(Actor.id, Actor.name)).all())
     per_actor = counts_service.by_actor(session)
-    kept = counts_service.by_status(session)
     if per_actor is not None and kept is not None:
         unlinked = kept[1]
         nobody = {0: unlinked} if any(unlinked.values()) else {}
@@ -219,7 +219,7 @@ def group_rows(
         return result
     if by == GroupBy.actor:
         if not rollup and everything:
-            result["rows"] = _all_actor_rows(session)
+            result["rows"] = _all_actor_rows(session, kept)
         else:
             result["rows"] = _actor_rows(session, base, rollup)
         return result
