@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import migrate
+from app.services import bulk_parse
 from tests.cli import run_cli as run
 from tests.factories import make_actor, make_document
 from tests.test_seed_import import run_seed
@@ -156,3 +157,19 @@ def test_bad_line_is_an_error_naming_it(empty_url, tmp_path):
     result = run(empty_url, "load", str(path))
     assert result.exit_code == 2
     assert "line 2" in result.output
+
+
+def test_parser_hands_over_small_pieces_first(tmp_path):
+    # The writer waits for the first piece: it is 1/16 of a batch, and the pieces grow to a
+    # whole batch by the time one batch has been handed over, so commits fall where they did.
+    line = {
+        "type": "recommendation",
+        "id": 0,
+        "document": {"slug": "d", "title": "D", "publisher": "P", "doc_type": "report"},
+        "position": 0,
+        "kind": "list",
+        "text": "Do it.",
+    }
+    lines = [json.dumps(line | {"id": n, "position": n}) for n in range(100)]
+    sizes = [len(chunk) for chunk in bulk_parse._chunks(lines, 32, True)]
+    assert sizes == [2, 2, 4, 8, 16, 32, 32, 4]

@@ -3,6 +3,7 @@
 Split from app/services/bulk.py, which inserts what is new.
 """
 
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, update
@@ -20,9 +21,22 @@ _recs = Recommendation.__table__
 _changes = StatusChange.__table__
 
 
+def _typed(change: tuple) -> dict:
+    """A prepared history tuple as the database reads it back: a date and an aware time.
+
+    On SQLite the tuple holds the stored text (bulk_parse._prepare), elsewhere the values.
+    """
+    typed = dict(zip(HISTORY_FIELDS, change, strict=True))
+    if isinstance(typed["as_of"], str):
+        typed["as_of"] = _date(typed["as_of"])
+    if isinstance(typed["recorded_at"], str):
+        typed["recorded_at"] = _time(typed["recorded_at"]).replace(tzinfo=UTC)
+    return typed
+
+
 def merge_history(loader: "Loader", matched: list[tuple[int, dict]]) -> None:
     """Add the status changes a recommendation already there lacks; recompute its status."""
-    wanted = {rec_id: line["history"] for rec_id, line in matched if line.get("history")}
+    wanted = {rec_id: line["_history"] for rec_id, line in matched if line["_history"]}
     if not wanted:
         return
     have: dict[int, list[dict]] = {rec_id: [] for rec_id in wanted}
@@ -36,13 +50,9 @@ def merge_history(loader: "Loader", matched: list[tuple[int, dict]]) -> None:
     for rec_id, history in wanted.items():
         seen = {(c["status"], c["as_of"], c["recorded_at"]) for c in have[rec_id]}
         new = []
-        for change in history:
-            c = change | {
-                "as_of": _date(change["as_of"]),
-                "recorded_at": _time(change["recorded_at"]),
-            }
+        for c in map(_typed, history):
             if (c["status"], c["as_of"], c["recorded_at"]) not in seen:
-                new.append({n: c.get(n) for n in HISTORY_FIELDS} | {"recommendation_id": rec_id})
+                new.append(c | {"recommendation_id": rec_id})
         if not new:
             continue
         loader.session.execute(insert(_changes), new)

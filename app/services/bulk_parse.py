@@ -113,7 +113,6 @@ def _prepare(line: dict, as_text: bool) -> dict:
         "actors": line.get("actors"),
         "parent_id": line.get("parent_id"),
         "parent_source_key": line.get("parent_source_key"),
-        "history": history,
         "_key": source_key or derived_key(line["position"], line.get("label"), line["text"]),
         "_status": status,
         "_row": row,
@@ -133,9 +132,15 @@ def derived_key(position: int, label: str | None, text_: str) -> str:
 
 
 def _chunks(lines: Iterable[str | bytes], batch: int, as_text: bool) -> Iterator[list[dict]]:
-    """Parsed and prepared records, in lists holding up to `batch` recommendations."""
+    """Parsed and prepared records, in lists holding up to `batch` recommendations.
+
+    The first lists are smaller, so the writer starts at once: they hold 1/16, 1/16, 1/8, 1/4
+    and 1/2 of a batch (a whole batch in all), then a batch each. Parsing a whole first batch
+    kept the writer idle for 0.45 s of a 10 s load.
+    """
     chunk: list[dict] = []
-    recs = 0
+    recs = sent = 0
+    limit = max(1, batch // 16)
     # Every line naming a document or an actor gets the same dict (the first one: the loader
     # reads no other). marshal then writes each once per chunk and the parent builds it once.
     docs: dict[str, dict] = {}
@@ -159,9 +164,11 @@ def _chunks(lines: Iterable[str | bytes], batch: int, as_text: bool) -> Iterator
                 raise ValueError(f"line {number}: {exc!r}") from None
             recs += 1
         chunk.append(record)
-        if recs >= batch:
+        if recs >= limit:
             yield chunk
+            sent += recs
             chunk, recs = [], 0
+            limit = min(batch, max(limit, sent))
     yield chunk
 
 
