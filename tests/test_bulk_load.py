@@ -173,3 +173,44 @@ def test_parser_hands_over_small_pieces_first(tmp_path):
     lines = [json.dumps(line | {"id": n, "position": n}) for n in range(100)]
     sizes = [len(chunk) for chunk in bulk_parse._chunks(lines, 32, True)]
     assert sizes == [2, 2, 4, 8, 16, 32, 32, 4]
+
+
+@pytest.mark.parametrize("automerge", [None, 8])
+def test_full_text_index_is_written_and_its_automerge_kept(
+    client, assessed, empty_url, tmp_path, automerge
+):
+    # The load writes the index without automerge (app/services/bulk.py, _fts_automerge_off)
+    # and puts the setting back as it found it, in the same transaction.
+    if not empty_url.startswith("sqlite"):
+        pytest.skip("SQLite's FTS5 index")
+    engine = create_engine(empty_url)
+    fts_config = "SELECT v FROM recommendations_fts_config WHERE k = 'automerge'"
+    try:
+        if automerge is not None:
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO recommendations_fts(recommendations_fts, rank)"
+                        " VALUES ('automerge', :v)"
+                    ),
+                    {"v": automerge},
+                )
+        backup(client.app.state.settings.database_url, tmp_path / "backup.ndjson")
+        load(empty_url, tmp_path / "backup.ndjson", "--batch", "7")
+        with engine.connect() as conn:
+            assert conn.scalar(text(fts_config)) == (automerge or 4)
+            for word, stem in (("ensure", "ensur"), ("courts", "court"), ("judges", "judg")):
+                matched = conn.scalar(
+                    text(
+                        "SELECT count(*) FROM recommendations_fts"
+                        " WHERE recommendations_fts MATCH :w"
+                    ),
+                    {"w": f"text : {word}"},
+                )
+                containing = conn.scalar(
+                    text("SELECT count(*) FROM recommendations WHERE lower(text) LIKE :w"),
+                    {"w": f"%{stem}%"},
+                )
+                assert matched == containing > 0, word
+    finally:
+        engine.dispose()
