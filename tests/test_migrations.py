@@ -1,5 +1,7 @@
 """The models and the migrations describe the same schema, on both backends."""
 
+import sqlite3
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -36,6 +38,20 @@ def test_sqlite_pragmas(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA page_size")).scalar() == 8192
+    engine.dispose()
+
+
+def test_sqlite_database_keeps_its_page_size(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # made before recotrack: SQLite's 4 KiB pages
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    migrate.upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA page_size")).scalar() == 4096
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     engine.dispose()
 
 
