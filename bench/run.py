@@ -11,6 +11,7 @@ reported. Datasette and py-spy go into bench/.venv, never into the project's dep
 """
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -251,7 +252,8 @@ def _lua(paths: list[str], method: str = "GET", body: str | None = None, key: st
         "body": json.dumps(body) if body else "nil",
         "headers": headers,
     }
-    path = DATA / f"wrk-{abs(hash(script))}.lua"
+    # Named by content, so a rerun overwrites its scripts instead of adding new ones.
+    path = DATA / f"wrk-{hashlib.sha1(script.encode()).hexdigest()[:16]}.lua"
     path.write_text(script)
     return path
 

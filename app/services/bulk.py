@@ -402,7 +402,8 @@ def load(session: Session, lines: Iterable[str | bytes], *, batch: int = BATCH) 
     try:
         loader = Loader(session, batch)
         loader._begin()
-        # The parser hands over quarter batches: the first arrives 4x sooner.
+        # Pieces of at most PIECE recommendations that split a batch evenly; the parser starts
+        # with smaller ones still (bulk_parse._chunks).
         piece = math.ceil(batch / math.ceil(batch / PIECE))
         for chunk in chunks(lines, piece, loader.dialect == "sqlite"):
             loader.chunk(chunk)
