@@ -57,9 +57,10 @@ def utcnow() -> datetime:
 # 15, sixteen concurrent list requests at 1M rows took a worker from 93 to 160 MB RSS at 67
 # req/s; with 6, to 115 MB at 89 req/s. Requests beyond them wait for a connection (up to
 # the pool timeout, then a 503).
-SQLITE_PAGE_SIZE = 8192
 SQLITE_POOL_SIZE = 4
 SQLITE_POOL_OVERFLOW = 2
+# The page size a new SQLite database is created with (see _sqlite_pragmas).
+SQLITE_PAGE_SIZE = 8192
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -252,7 +252,7 @@ class Loader:
         The full-text insert trigger alone costs three times the rest of the load. The triggers
         are dropped and created again inside the batch's transaction, so no other connection
         ever sees them missing; the inserts give recommendation_actors its status themselves.
-        The full-text index is written without automerge (see _fts_automerge).
+        The full-text index is written without automerge (see _fts_automerge_off).
         """
         found = {}
         if self.dialect == "sqlite":
