@@ -32,6 +32,20 @@ def empty_url(database_url: str, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def postgresql_only(database_url: str) -> None:
+    """Listed first, it skips the SQLite run before the other fixtures seed anything."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's planner statistics")
+
+
+@pytest.fixture
+def sqlite_only(database_url: str) -> None:
+    """Listed first, it skips the PostgreSQL run before the other fixtures seed anything."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's FTS5 index")
+
+
 def backup(url: str, path: Path) -> list[dict]:
     result = run(url, "export", "--format", "ndjson", "--with-history", "--output", str(path))
     assert result.exit_code == 0, result.output
@@ -107,9 +121,9 @@ def test_backup_loads_into_an_empty_database_unchanged(client, assessed, empty_u
     assert backup(empty_url, tmp_path / "again.ndjson") == after
 
 
-def test_postgresql_has_statistics_right_after_a_load(client, assessed, empty_url, tmp_path):
-    if not empty_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's planner statistics")
+def test_postgresql_has_statistics_right_after_a_load(
+    postgresql_only, client, assessed, empty_url, tmp_path
+):
     backup(client.app.state.settings.database_url, tmp_path / "backup.ndjson")
     load(empty_url, tmp_path / "backup.ndjson")
     engine = create_engine(empty_url)
@@ -177,12 +191,10 @@ def test_parser_hands_over_small_pieces_first(tmp_path):
 
 @pytest.mark.parametrize("automerge", [None, 8])
 def test_full_text_index_is_written_and_its_automerge_kept(
-    client, assessed, empty_url, tmp_path, automerge
+    sqlite_only, client, assessed, empty_url, tmp_path, automerge
 ):
     # The load writes the index without automerge (app/services/bulk.py, _fts_automerge_off)
     # and puts the setting back as it found it, in the same transaction.
-    if not empty_url.startswith("sqlite"):
-        pytest.skip("SQLite's FTS5 index")
     engine = create_engine(empty_url)
     fts_config = "SELECT v FROM recommendations_fts_config WHERE k = 'automerge'"
     try:
